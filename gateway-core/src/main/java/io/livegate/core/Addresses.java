@@ -1,0 +1,44 @@
+package io.livegate.core;
+
+import java.util.List;
+
+/** Every event-bus address and cluster data name the product uses, in the words of the contract. */
+public final class Addresses {
+  /** Server to browser: one message per score change of any event. */
+  public static final String EVENTS_UPDATES = "events.updates";
+  /** Browser to server, send with reply: the JSON array of all events. */
+  public static final String EVENTS_SNAPSHOT = "events.snapshot";
+  /** Browser to server, send with reply: a PONG with the serving node's id and time. */
+  public static final String BRIDGE_PING = "bridge.ping";
+  /** Chat rooms, both directions: {@code chat.<room>}. */
+  public static final String CHAT_PREFIX = "chat.";
+  /** Anything a service publishes for browsers: {@code public.<anything>}. */
+  public static final String PUBLIC_PREFIX = "public.";
+
+  /** Internal addresses: never reachable from a browser or through the REST API. */
+  public static final String INTERNAL_PREFIX = "gateway.internal.";
+  /** Vert.x's own addresses (cluster plumbing, reply addresses). */
+  public static final String VERTX_PREFIX = "__vertx.";
+
+  /** Cluster-wide map holding the simulator's events, by id: the truth a new simulator resumes from. */
+  public static final String EVENTS_MAP = "gateway.events";
+
+  /** Default permitted addresses (regular expressions, full match), browser to server. */
+  public static final List<String> DEFAULT_INBOUND =
+      List.of("events\\.snapshot", "bridge\\.ping", "chat\\.[A-Za-z0-9_.:-]+");
+  /** Default permitted addresses (regular expressions, full match), server to browser. */
+  public static final List<String> DEFAULT_OUTBOUND =
+      List.of("events\\.updates", "chat\\.[A-Za-z0-9_.:-]+", "public\\.[A-Za-z0-9_.:#-]+");
+
+  /** The address each node answers its own status on (connections, uptime). */
+  public static String nodeStatus(String nodeId) {
+    return INTERNAL_PREFIX + "node." + nodeId + ".status";
+  }
+
+  /** True for addresses no outside party may ever reach, whatever configuration says. */
+  public static boolean isInternal(String address) {
+    return address.startsWith(INTERNAL_PREFIX) || address.startsWith(VERTX_PREFIX);
+  }
+
+  private Addresses() {}
+}

@@ -1,0 +1,75 @@
+package io.livegate.core;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The node's whole configuration, parsed once (flags, then environment, then defaults) by the
+ * launcher and handed to each role.
+ *
+ * @param roles            what this node runs
+ * @param httpHost         the interface the bridge and REST ports listen on
+ * @param bridgePort       the browser-facing port (dashboard and {@code /eventbus})
+ * @param apiPort          the REST API port
+ * @param clusterHost      the address this node binds and advertises for the cluster
+ * @param clusterPort      the first Hazelcast port tried
+ * @param members          Hazelcast member list, {@code host[:port]}
+ * @param clusterName      only nodes with the same name form a cluster
+ * @param clusterConfig    a Hazelcast XML file, or null for the packaged {@code cluster.xml}
+ * @param inboundPermitted regular expressions of addresses a browser may send or publish to
+ * @param outboundPermitted regular expressions of addresses a browser may register on
+ * @param simulatorMinMs   shortest interval between two changes of one event
+ * @param simulatorMaxMs   longest interval between two changes of one event
+ * @param sendTimeoutMs    default reply timeout of {@code POST /api/send} and of browser sends
+ * @param maxBodyBytes     the largest REST body accepted
+ * @param maxFrameBytes    the largest bridge frame accepted
+ * @param idleTimeoutMs    a bridge socket that sends nothing (not even a ping) for this long is closed
+ */
+public record NodeConfig(
+    Set<Role> roles,
+    String httpHost,
+    int bridgePort,
+    int apiPort,
+    String clusterHost,
+    int clusterPort,
+    List<String> members,
+    String clusterName,
+    String clusterConfig,
+    List<String> inboundPermitted,
+    List<String> outboundPermitted,
+    int simulatorMinMs,
+    int simulatorMaxMs,
+    long sendTimeoutMs,
+    int maxBodyBytes,
+    int maxFrameBytes,
+    long idleTimeoutMs) {
+
+  public boolean has(Role role) {
+    return roles.contains(role);
+  }
+
+  /** The defaults of the contract: all roles, ports 8080 and 8081, a loopback cluster. */
+  public static NodeConfig defaults() {
+    return new NodeConfig(Role.all(), "0.0.0.0", 8080, 8081, "127.0.0.1", 5701, List.of("127.0.0.1"),
+        "livegate", null, Addresses.DEFAULT_INBOUND, Addresses.DEFAULT_OUTBOUND, 2000, 7000, 5000,
+        64 * 1024, 64 * 1024, 10_000);
+  }
+
+  public NodeConfig withRoles(Set<Role> r) {
+    return new NodeConfig(r, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs);
+  }
+
+  public NodeConfig withIdleTimeout(long ms) {
+    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, ms);
+  }
+
+  public NodeConfig withPorts(int bridge, int api, int cluster) {
+    return new NodeConfig(roles, httpHost, bridge, api, clusterHost, cluster, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs);
+  }
+}
