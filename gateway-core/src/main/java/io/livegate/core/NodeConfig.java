@@ -55,21 +55,10 @@ public record NodeConfig(
         64 * 1024, 64 * 1024, 10_000);
   }
 
-  public NodeConfig withRoles(Set<Role> r) {
-    return new NodeConfig(r, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
-        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs);
-  }
-
   public NodeConfig withIdleTimeout(long ms) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, ms);
   }
 
-  public NodeConfig withPorts(int bridge, int api, int cluster) {
-    return new NodeConfig(roles, httpHost, bridge, api, clusterHost, cluster, members, clusterName,
-        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs);
-  }
 }

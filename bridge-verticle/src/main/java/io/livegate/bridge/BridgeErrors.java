@@ -1,0 +1,31 @@
+package io.livegate.bridge;
+
+import java.util.List;
+
+/**
+ * Why the bridge refused a client frame: the {@code body} of the {@code {"type":"err"}} frame it answers,
+ * in the same words as vertx-web's stock SockJS bridge so existing clients understand them.
+ */
+public final class BridgeErrors {
+  /** Not JSON, JSON that is not an object, or a body the event bus cannot carry. */
+  public static final String INVALID_JSON = "invalid_json";
+  /** No {@code type} field. */
+  public static final String MISSING_TYPE = "missing_type";
+  /** {@code type} is not a string, or not one of send, publish, register, unregister, ping. */
+  public static final String INVALID_TYPE = "invalid_type";
+  /** No {@code address}, or one that is not a non-empty string. */
+  public static final String MISSING_ADDRESS = "missing_address";
+  /** The address is not permitted for that direction, or is internal. */
+  public static final String ACCESS_DENIED = "access_denied";
+  /** The frame is larger than {@code maxFrameBytes}. */
+  public static final String FRAME_TOO_LARGE = "frame_too_large";
+  /** {@code headers} is not an object whose values are all strings. */
+  public static final String INVALID_HEADERS = "invalid_headers";
+  /** {@code replyAddress} is not a string of 1 to 36 characters (the stock client sends a UUID). */
+  public static final String INVALID_REPLY_ADDRESS = "invalid_reply_address";
+
+  public static final List<String> ALL = List.of(INVALID_JSON, MISSING_TYPE, INVALID_TYPE, MISSING_ADDRESS,
+      ACCESS_DENIED, FRAME_TOO_LARGE, INVALID_HEADERS, INVALID_REPLY_ADDRESS);
+
+  private BridgeErrors() {}
+}

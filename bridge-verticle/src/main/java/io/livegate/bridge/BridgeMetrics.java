@@ -1,0 +1,52 @@
+package io.livegate.bridge;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The bridge's meters: open connections, accepted frames by type, refused frames by reason. */
+final class BridgeMetrics {
+  static final String CONNECTIONS = "livegate.bridge.connections";
+  static final String FRAMES_IN = "livegate.bridge.frames.in";
+  static final String FRAMES_REFUSED = "livegate.bridge.frames.refused";
+
+  private final AtomicInteger connections = new AtomicInteger();
+  private final Map<FrameType, Counter> framesIn = new EnumMap<>(FrameType.class);
+  private final Map<String, Counter> refused = new HashMap<>();
+
+  BridgeMetrics(MeterRegistry registry) {
+    Gauge.builder(CONNECTIONS, connections, AtomicInteger::get)
+        .description("Open browser connections on this node's bridge")
+        .register(registry);
+    for (FrameType type : FrameType.values()) {
+      if (type.fromClient()) framesIn.put(type, registry.counter(FRAMES_IN, "type", type.wire()));
+    }
+    for (String reason : BridgeErrors.ALL) {
+      refused.put(reason, registry.counter(FRAMES_REFUSED, "reason", reason));
+    }
+  }
+
+  int connections() {
+    return connections.get();
+  }
+
+  void opened() {
+    connections.incrementAndGet();
+  }
+
+  void closed() {
+    connections.decrementAndGet();
+  }
+
+  void accepted(FrameType type) {
+    framesIn.get(type).increment();
+  }
+
+  void refused(String reason) {
+    refused.get(reason).increment();
+  }
+}

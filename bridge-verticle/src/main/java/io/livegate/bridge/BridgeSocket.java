@@ -1,0 +1,130 @@
+package io.livegate.bridge;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.EncodeException;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One browser connection and what the bridge holds for it: the addresses it registered, the messages
+ * waiting for its reply, and when it last sent anything. Used only on the bridge verticle's context.
+ */
+final class BridgeSocket {
+  private static final Logger LOG = Logger.getLogger(BridgeSocket.class.getName());
+
+  /** A message the browser was handed with a bridge-made reply address, and the timer that forgets it. */
+  private record PendingReply(Message<Object> message, long timerId) {}
+
+  private final SockJSSocket sock;
+  private final Vertx vertx;
+  private final long replyTimeoutMs;
+  private final Set<String> addresses = new HashSet<>();
+  private final Map<String, PendingReply> pendingReplies = new HashMap<>();
+  private long lastSeenNanos = System.nanoTime();
+  private boolean closed;
+
+  BridgeSocket(SockJSSocket sock, Vertx vertx, long replyTimeoutMs) {
+    this.sock = sock;
+    this.vertx = vertx;
+    this.replyTimeoutMs = replyTimeoutMs;
+  }
+
+  void touch() {
+    lastSeenNanos = System.nanoTime();
+  }
+
+  boolean silentFor(long ms, long nowNanos) {
+    return nowNanos - lastSeenNanos >= ms * 1_000_000L;
+  }
+
+  /** Records a registration; false if the socket was already registered there. */
+  boolean join(String address) {
+    return addresses.add(address);
+  }
+
+  /** Forgets a registration; false if the socket was not registered there. */
+  boolean leave(String address) {
+    return addresses.remove(address);
+  }
+
+  Set<String> addresses() {
+    return Set.copyOf(addresses);
+  }
+
+  boolean awaitsReplyAt(String replyAddress) {
+    return pendingReplies.containsKey(replyAddress);
+  }
+
+  /** The message waiting for the browser's reply at {@code replyAddress}, or null; it is forgotten. */
+  Message<Object> takePendingReply(String replyAddress) {
+    PendingReply pending = pendingReplies.remove(replyAddress);
+    if (pending == null) return null;
+    vertx.cancelTimer(pending.timerId());
+    return pending.message();
+  }
+
+  /**
+   * Writes a message as a rec frame to {@code address}. If the sender expects a reply, the frame carries
+   * a reply address made here, valid for this socket only until the reply timeout.
+   */
+  void deliver(String address, Message<Object> message) {
+    String replyAddress = message.replyAddress() == null ? null : UUID.randomUUID().toString();
+    String frame;
+    try {
+      frame = ServerFrames.rec(address, message.body(), message.headers(), replyAddress);
+    } catch (EncodeException e) {
+      dropUnencodable(address, message, e);
+      return;
+    }
+    if (replyAddress != null) keepPending(replyAddress, message);
+    write(frame);
+  }
+
+  void write(String frame) {
+    if (closed) return;
+    // Slow consumers (a later issue): check sock.writeQueueFull() here and drop or close instead of
+    // letting the write queue grow without bound.
+    sock.write(frame);
+  }
+
+  void refuse(String reason) {
+    write(ServerFrames.refusal(reason));
+  }
+
+  void close() {
+    sock.close();
+  }
+
+  /** The connection is gone: forget pending replies and their timers; later writes are dropped. */
+  void dispose() {
+    closed = true;
+    pendingReplies.values().forEach(pending -> vertx.cancelTimer(pending.timerId()));
+    pendingReplies.clear();
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public String toString() {
+    return "socket " + sock.remoteAddress();
+  }
+
+  private void keepPending(String replyAddress, Message<Object> message) {
+    long timerId = vertx.setTimer(replyTimeoutMs, id -> pendingReplies.remove(replyAddress));
+    pendingReplies.put(replyAddress, new PendingReply(message, timerId));
+  }
+
+  private void dropUnencodable(String address, Message<Object> message, EncodeException cause) {
+    LOG.log(Level.WARNING, "Dropped a message for " + address + ": its body is not JSON (" + cause.getMessage() + ")");
+    if (message.replyAddress() != null) message.fail(500, "the bridge cannot encode the body as JSON");
+  }
+}

@@ -1,0 +1,96 @@
+package io.livegate.bridge;
+
+import io.livegate.core.ClusterView;
+import io.livegate.core.NodeConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import java.util.logging.Logger;
+
+/**
+ * The browser-facing role: the event-bus bridge at {@code /eventbus} (SockJS, including a raw WebSocket at
+ * {@code /eventbus/websocket}) and the dashboard page at {@code /}.
+ */
+public final class BridgeVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(BridgeVerticle.class.getName());
+  private static final String EVENTBUS_ROUTE = "/eventbus/*";
+  private static final String WEBROOT = "webroot";
+
+  private final NodeConfig config;
+  private final ClusterView cluster;
+  private final BridgeMetrics metrics;
+  private volatile HttpServer server;
+
+  public BridgeVerticle(NodeConfig config, ClusterView cluster, MeterRegistry registry) {
+    this.config = config;
+    this.cluster = cluster;
+    this.metrics = new BridgeMetrics(registry);
+  }
+
+  @Override
+  public Future<?> start() {
+    PermittedAddresses permitted = new PermittedAddresses(config.inboundPermitted(), config.outboundPermitted());
+    EventBusBridge bridge = new EventBusBridge(vertx, new FrameValidator(permitted, config.maxFrameBytes()),
+        metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs());
+    Router router = Router.router(vertx);
+    mountEventBus(router, bridge);
+    mountDashboard(router);
+    bridge.start();
+    return listen(router).onSuccess(listening -> announce(listening, permitted));
+  }
+
+  /** Browser connections open on this bridge now (the launcher reports them). */
+  public int openConnections() {
+    return metrics.connections();
+  }
+
+  /** The port the bridge listens on (the actual one if configured as 0), or -1 before it listens. */
+  public int port() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  private void mountEventBus(Router router, EventBusBridge bridge) {
+    // The SockJS fallback transports (xhr_send) read the request body; without this they answer 500.
+    router.route(EVENTBUS_ROUTE).handler(BodyHandler.create(false).setBodyLimit(transportLimit()));
+    router.route(EVENTBUS_ROUTE)
+        .subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()).socketHandler(bridge));
+  }
+
+  private void mountDashboard(Router router) {
+    router.route().handler(StaticHandler.create(WEBROOT));
+  }
+
+  private Future<HttpServer> listen(Router router) {
+    return vertx.createHttpServer(serverOptions())
+        .requestHandler(router)
+        .listen(config.bridgePort(), config.httpHost());
+  }
+
+  /**
+   * Transport limits above the frame limit, so a frame a little too large gets a polite
+   * {@code frame_too_large} rather than a dropped connection; far beyond, the transport drops it.
+   */
+  private HttpServerOptions serverOptions() {
+    int frameSize = Math.max(HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE, 2 * config.maxFrameBytes());
+    int messageSize = Math.max(HttpServerOptions.DEFAULT_MAX_WEBSOCKET_MESSAGE_SIZE, transportLimit());
+    return new HttpServerOptions().setMaxWebSocketFrameSize(frameSize).setMaxWebSocketMessageSize(messageSize);
+  }
+
+  private int transportLimit() {
+    return 4 * config.maxFrameBytes();
+  }
+
+  private void announce(HttpServer listening, PermittedAddresses permitted) {
+    server = listening;
+    LOG.info(String.format("Bridge listening on %s:%d (SockJS /eventbus, raw WebSocket /eventbus/websocket, "
+            + "dashboard /) for node %s; permitted %s", config.httpHost(), listening.actualPort(),
+        cluster.localNodeId(), permitted));
+  }
+}

@@ -1,0 +1,155 @@
+package io.livegate.bridge;
+
+import io.livegate.bridge.FrameValidator.Accepted;
+import io.livegate.bridge.FrameValidator.Refused;
+import io.livegate.bridge.FrameValidator.Verdict;
+import io.livegate.core.Addresses;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Our event-bus bridge over SockJS sockets: speaks the frames of vertx-web's stock bridge (so the stock JS
+ * client works unchanged) but holds one consumer per address per node, answers {@code bridge.ping} itself,
+ * and refuses bad frames through {@link FrameValidator} alone. Runs on the bridge verticle's context.
+ */
+final class EventBusBridge implements Handler<SockJSSocket> {
+  private static final Logger LOG = Logger.getLogger(EventBusBridge.class.getName());
+
+  private final Vertx vertx;
+  private final EventBus eventBus;
+  private final FrameValidator validator;
+  private final AddressSubscriptions subscriptions;
+  private final BridgeMetrics metrics;
+  private final String nodeId;
+  private final long sendTimeoutMs;
+  private final long idleTimeoutMs;
+  private final Set<BridgeSocket> sockets = new HashSet<>();
+
+  EventBusBridge(Vertx vertx, FrameValidator validator, BridgeMetrics metrics, String nodeId, long sendTimeoutMs,
+      long idleTimeoutMs) {
+    this.vertx = vertx;
+    this.eventBus = vertx.eventBus();
+    this.validator = validator;
+    this.subscriptions = new AddressSubscriptions(eventBus);
+    this.metrics = metrics;
+    this.nodeId = nodeId;
+    this.sendTimeoutMs = sendTimeoutMs;
+    this.idleTimeoutMs = idleTimeoutMs;
+  }
+
+  /**
+   * Starts closing sockets that stay silent (not even a ping) for the idle timeout; 0 turns that off.
+   * Vert.x cancels the timer when the verticle is undeployed.
+   */
+  void start() {
+    if (idleTimeoutMs > 0) vertx.setPeriodic(sweepInterval(idleTimeoutMs), id -> closeIdleSockets());
+  }
+
+  @Override
+  public void handle(SockJSSocket sock) {
+    BridgeSocket socket = new BridgeSocket(sock, vertx, sendTimeoutMs);
+    sockets.add(socket);
+    metrics.opened();
+    // An abrupt client drop is normal life for a gateway, not an error worth a stack trace.
+    sock.exceptionHandler(e -> LOG.log(Level.FINE, socket + " failed: " + e));
+    // closeHandler, not endHandler: on a raw WebSocket only the close handler sees an abrupt drop.
+    sock.closeHandler(v -> onClosed(socket));
+    sock.handler(data -> onFrame(socket, data));
+  }
+
+  private void onFrame(BridgeSocket socket, Buffer data) {
+    socket.touch();
+    Verdict verdict = validator.validate(data, socket::awaitsReplyAt);
+    if (verdict instanceof Refused refused) {
+      metrics.refused(refused.reason());
+      socket.refuse(refused.reason());
+      return;
+    }
+    InboundFrame frame = ((Accepted) verdict).frame();
+    metrics.accepted(frame.type());
+    switch (frame.type()) {
+      case SEND -> send(socket, frame);
+      case PUBLISH -> eventBus.publish(frame.address(), frame.body(), frame.deliveryOptions(sendTimeoutMs));
+      case REGISTER -> subscriptions.join(frame.address(), socket);
+      case UNREGISTER -> subscriptions.leave(frame.address(), socket);
+      default -> { } // PING: touch() above is all a keep-alive needs
+    }
+  }
+
+  private void send(BridgeSocket socket, InboundFrame frame) {
+    Message<Object> awaitingReply = socket.takePendingReply(frame.address());
+    if (awaitingReply != null) {
+      replyFromBrowser(socket, awaitingReply, frame);
+    } else if (Addresses.BRIDGE_PING.equals(frame.address())) {
+      answerPing(socket, frame);
+    } else if (frame.expectsReply()) {
+      eventBus.request(frame.address(), frame.body(), frame.deliveryOptions(sendTimeoutMs))
+          .onComplete(reply -> deliverReply(socket, frame.replyAddress(), reply));
+    } else {
+      eventBus.send(frame.address(), frame.body(), frame.deliveryOptions(sendTimeoutMs));
+    }
+  }
+
+  /** The browser answers a message it was handed with a bridge-made reply address. */
+  private void replyFromBrowser(BridgeSocket socket, Message<Object> awaitingReply, InboundFrame frame) {
+    if (frame.expectsReply()) {
+      awaitingReply.replyAndRequest(frame.body(), frame.deliveryOptions(sendTimeoutMs))
+          .onComplete(reply -> deliverReply(socket, frame.replyAddress(), reply));
+    } else {
+      awaitingReply.reply(frame.body(), frame.deliveryOptions(sendTimeoutMs));
+    }
+  }
+
+  /** Answered here, on the node that holds the socket: the round trip measures this node, not the cluster. */
+  private void answerPing(BridgeSocket socket, InboundFrame frame) {
+    if (!frame.expectsReply()) return;
+    JsonObject pong = new JsonObject()
+        .put("type", "PONG")
+        .put("serverTime", System.currentTimeMillis())
+        .put("node", nodeId);
+    socket.write(ServerFrames.rec(frame.replyAddress(), pong, null, null));
+  }
+
+  private void deliverReply(BridgeSocket socket, String replyAddress, AsyncResult<Message<Object>> reply) {
+    if (socket.isClosed()) return;
+    if (reply.succeeded()) {
+      socket.deliver(replyAddress, reply.result());
+    } else {
+      socket.write(ServerFrames.replyFailure(replyAddress, reply.cause()));
+    }
+  }
+
+  private void onClosed(BridgeSocket socket) {
+    if (!sockets.remove(socket)) return;
+    metrics.closed();
+    subscriptions.leaveAll(socket);
+    socket.dispose();
+  }
+
+  private void closeIdleSockets() {
+    long now = System.nanoTime();
+    for (BridgeSocket socket : List.copyOf(sockets)) {
+      if (socket.silentFor(idleTimeoutMs, now)) {
+        LOG.fine(() -> "Closing " + socket + ": silent for " + idleTimeoutMs + " ms");
+        socket.close();
+        onClosed(socket);
+      }
+    }
+  }
+
+  /** Often enough that a socket is closed at most a quarter of the timeout late, capped at one second. */
+  private static long sweepInterval(long idleTimeoutMs) {
+    return Math.max(10, Math.min(idleTimeoutMs / 4, 1000));
+  }
+}

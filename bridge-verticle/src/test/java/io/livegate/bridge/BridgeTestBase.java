@@ -1,0 +1,72 @@
+package io.livegate.bridge;
+
+import io.livegate.core.NodeConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** Starts a non-clustered Vert.x with a bridge on a free loopback port; closes every client and Vert.x. */
+abstract class BridgeTestBase {
+  protected Vertx vertx;
+  protected BridgeVerticle bridge;
+  protected SimpleMeterRegistry registry;
+  protected int port;
+  private final List<BridgeClient> clients = new ArrayList<>();
+
+  /** The defaults of the contract, on loopback, any free port, short reply timeout. */
+  static NodeConfig testConfig() {
+    return withPermitted(NodeConfig.defaults().inboundPermitted(), NodeConfig.defaults().outboundPermitted());
+  }
+
+  static NodeConfig withPermitted(List<String> inbound, List<String> outbound) {
+    NodeConfig d = NodeConfig.defaults();
+    return new NodeConfig(d.roles(), "127.0.0.1", 0, 0, d.clusterHost(), d.clusterPort(), d.members(),
+        d.clusterName(), d.clusterConfig(), inbound, outbound, d.simulatorMinMs(), d.simulatorMaxMs(), 2000,
+        d.maxBodyBytes(), d.maxFrameBytes(), d.idleTimeoutMs());
+  }
+
+  @BeforeEach
+  void startBridge() {
+    vertx = Vertx.vertx();
+    registry = new SimpleMeterRegistry();
+    bridge = new BridgeVerticle(testConfig(), new StubCluster(), registry);
+    await(vertx.deployVerticle(bridge));
+    port = bridge.port();
+  }
+
+  @AfterEach
+  void closeEverything() {
+    clients.forEach(BridgeClient::close);
+    await(vertx.close());
+  }
+
+  /** Deploys one more bridge, with its own configuration, on the same Vert.x; returns its port. */
+  protected int startAnotherBridge(NodeConfig config) {
+    BridgeVerticle other = new BridgeVerticle(config, new StubCluster(), new SimpleMeterRegistry());
+    await(vertx.deployVerticle(other));
+    return other.port();
+  }
+
+  protected BridgeClient connect() {
+    return connect(port);
+  }
+
+  protected BridgeClient connect(int bridgePort) {
+    BridgeClient client = BridgeClient.connect(vertx, bridgePort);
+    clients.add(client);
+    return client;
+  }
+
+  static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package io.livegate.launcher;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.livegate.bridge.BridgeVerticle;
+import io.livegate.core.Addresses;
+import io.livegate.core.NodeConfig;
+import io.livegate.core.Role;
+import io.livegate.rest.RestVerticle;
+import io.livegate.simulator.SimulatorVerticle;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.logging.Logger;
+
+/** One cluster node: a clustered Vert.x with the roles its configuration names. */
+public final class GatewayNode {
+  private static final Logger LOG = Logger.getLogger(GatewayNode.class.getName());
+
+  private final NodeConfig config;
+  private final Vertx vertx;
+  private final HazelcastClusterView cluster;
+  private final PrometheusMeterRegistry registry;
+  private volatile boolean ready;
+  private BridgeVerticle bridge;
+
+  private GatewayNode(NodeConfig config, Vertx vertx, HazelcastClusterView cluster, PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.vertx = vertx;
+    this.cluster = cluster;
+    this.registry = registry;
+  }
+
+  /** Joins the cluster and deploys the roles; fails with a {@link StartupFailure}. */
+  public static Future<GatewayNode> start(NodeConfig config) {
+    try {
+      checkPortsFree(config);
+      long startedAt = System.currentTimeMillis();
+      HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSetup.build(config, startedAt));
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      VertxOptions options = new VertxOptions()
+          .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()).setPort(0))
+          .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+      return Vertx.builder().with(options).withClusterManager(manager).withMetrics(new MicrometerMetricsFactory(registry))
+          .buildClustered()
+          .recover(e -> Future.failedFuture(new StartupFailure("could not join the cluster: " + e.getMessage(),
+              StartupFailure.FAILED, e)))
+          .compose(vertx -> {
+            HazelcastInstance hazelcast = manager.getHazelcastInstance();
+            // The node id is the Hazelcast member's UUID: the id every member sees in the membership.
+            // (Vert.x's own node id is another UUID in vertx-hazelcast 5.)
+            String nodeId = hazelcast.getCluster().getLocalMember().getUuid().toString();
+            NodeLog.nodeJoined(nodeId);
+            GatewayNode node = new GatewayNode(config, vertx, new HazelcastClusterView(hazelcast, nodeId), registry);
+            return node.deployRoles().recover(e -> node.close().transform(closed -> Future.failedFuture(e)));
+          });
+    } catch (StartupFailure e) {
+      return Future.failedFuture(e);
+    } catch (NodeSettings.BadSetting e) {
+      return Future.failedFuture(new StartupFailure(e.getMessage(), StartupFailure.USAGE, e));
+    }
+  }
+
+  public String nodeId() {
+    return cluster.localNodeId();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  public boolean isReady() {
+    return ready;
+  }
+
+  /** Leaves the cluster: roles stop first (an active simulator hands over), then the cluster is left. */
+  public Future<Void> close() {
+    ready = false;
+    cluster.close();
+    return vertx.close();
+  }
+
+  private Future<GatewayNode> deployRoles() {
+    Gauge.builder("livegate.cluster.nodes", cluster, c -> c.members().size())
+        .description("members of the cluster this node sees").register(registry);
+    Future<?> deployed = vertx.eventBus().consumer(Addresses.nodeStatus(nodeId()), this::answerStatus).completion();
+    if (config.has(Role.SIMULATOR)) {
+      deployed = deployed.compose(v -> vertx.deployVerticle(new SimulatorVerticle(config, cluster, registry)));
+    }
+    if (config.has(Role.BRIDGE)) {
+      bridge = new BridgeVerticle(config, cluster, registry);
+      deployed = deployed.compose(v -> deploy(bridge, "bridge", "--bridge-port", config.bridgePort()));
+    }
+    if (config.has(Role.REST)) {
+      deployed = deployed.compose(v ->
+          deploy(new RestVerticle(config, cluster, registry, this::isReady), "REST API", "--api-port", config.apiPort()));
+    }
+    return deployed.map(v -> {
+      ready = true;
+      logStarted();
+      return this;
+    });
+  }
+
+  private Future<String> deploy(io.vertx.core.Deployable role, String what, String flag, int port) {
+    return vertx.deployVerticle(role).recover(e -> Future.failedFuture(isBindFailure(e)
+        ? new StartupFailure("port " + port + " (" + flag + ", " + what + ") is already in use", StartupFailure.USAGE, e)
+        : new StartupFailure("the " + what + " did not start: " + e.getMessage(), StartupFailure.FAILED, e)));
+  }
+
+  private void answerStatus(Message<Object> request) {
+    request.reply(new JsonObject().put("connections", bridge == null ? 0 : bridge.openConnections()));
+  }
+
+  private void logStarted() {
+    String http = "http://" + config.httpHost() + ":";
+    LOG.info("node " + nodeId() + " started: roles " + Role.format(config.roles())
+        + (config.has(Role.BRIDGE) ? ", dashboard and bridge " + http + config.bridgePort() + "/ (SockJS /eventbus)" : "")
+        + (config.has(Role.REST) ? ", REST API " + http + config.apiPort() + "/" : "")
+        + ", cluster '" + config.clusterName() + "' on " + config.clusterHost()
+        + " with config " + HazelcastSetup.source(config) + ", member list " + String.join(",", config.members()));
+    LOG.info("members (" + cluster.members().size() + "): " + cluster.members().stream()
+        .map(m -> m.id() + "@" + m.host() + " [" + Role.format(m.roles()) + "]").toList());
+  }
+
+  /** Fails fast, before the cluster join, when a port this node needs is taken. */
+  private static void checkPortsFree(NodeConfig config) {
+    if (config.has(Role.BRIDGE)) checkPortFree(config.httpHost(), config.bridgePort(), "--bridge-port", "bridge");
+    if (config.has(Role.REST)) checkPortFree(config.httpHost(), config.apiPort(), "--api-port", "REST API");
+  }
+
+  private static void checkPortFree(String host, int port, String flag, String what) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(host, port));
+    } catch (BindException e) {
+      throw new StartupFailure("port " + port + " (" + flag + ", " + what + ") is already in use on " + host,
+          StartupFailure.USAGE, e);
+    } catch (IOException e) {
+      throw new StartupFailure("cannot listen on " + host + ":" + port + " (" + flag + "): " + e.getMessage(),
+          StartupFailure.USAGE, e);
+    }
+  }
+
+  private static boolean isBindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,106 @@
+package io.livegate.launcher;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import io.livegate.core.ClusterView;
+import io.livegate.core.NodeInfo;
+import io.livegate.core.Role;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/**
+ * The cluster as Hazelcast's membership shows it: members in join order (the same on every
+ * member), each with the roles and ports it declared as member attributes.
+ */
+final class HazelcastClusterView implements ClusterView {
+  private static final Logger LOG = Logger.getLogger(HazelcastClusterView.class.getName());
+
+  private final HazelcastInstance hazelcast;
+  private final String localId;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private final java.util.UUID registration;
+
+  HazelcastClusterView(HazelcastInstance hazelcast, String localId) {
+    this.hazelcast = hazelcast;
+    this.localId = localId;
+    // Not clusterManager.nodeListener(...): that single slot belongs to Vert.x's HA manager.
+    this.registration = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        membershipChanged("joined", event);
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        membershipChanged("left", event);
+      }
+    });
+  }
+
+  @Override
+  public String localNodeId() {
+    return localId;
+  }
+
+  @Override
+  public List<NodeInfo> members() {
+    if (!hazelcast.getLifecycleService().isRunning()) return List.of();
+    return hazelcast.getCluster().getMembers().stream().map(HazelcastClusterView::toNodeInfo).toList();
+  }
+
+  @Override
+  public Runnable onChange(Runnable listener) {
+    Context context = Vertx.currentContext();
+    Runnable onContext = context == null ? listener : () -> context.runOnContext(v -> listener.run());
+    listeners.add(onContext);
+    return () -> listeners.remove(onContext);
+  }
+
+  void close() {
+    listeners.clear();
+    if (hazelcast.getLifecycleService().isRunning()) hazelcast.getCluster().removeMembershipListener(registration);
+  }
+
+  private void membershipChanged(String what, MembershipEvent event) {
+    NodeInfo node = toNodeInfo(event.getMember());
+    LOG.info("node " + node.id() + " (" + Role.format(node.roles()) + ", " + node.host() + ") " + what
+        + "; members now " + event.getMembers().size() + ": " + describe(event.getMembers()));
+    listeners.forEach(Runnable::run);
+  }
+
+  static String describe(Set<Member> members) {
+    return members.stream().map(m -> m.getUuid() + "@" + m.getAddress().getHost() + ":" + m.getAddress().getPort())
+        .collect(Collectors.joining(", "));
+  }
+
+  private static NodeInfo toNodeInfo(Member member) {
+    String roles = member.getAttribute(HazelcastSetup.ATTR_ROLES);
+    return new NodeInfo(
+        member.getUuid().toString(),
+        member.getAddress().getHost(),
+        intAttribute(member, HazelcastSetup.ATTR_BRIDGE_PORT),
+        intAttribute(member, HazelcastSetup.ATTR_API_PORT),
+        roles == null || roles.isEmpty() ? Set.of() : Role.parseList(roles),
+        longAttribute(member, HazelcastSetup.ATTR_STARTED_AT));
+  }
+
+  private static long longAttribute(Member member, String name) {
+    String value = member.getAttribute(name);
+    try {
+      return value == null ? 0 : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static int intAttribute(Member member, String name) {
+    return (int) Math.min(Integer.MAX_VALUE, longAttribute(member, name));
+  }
+}

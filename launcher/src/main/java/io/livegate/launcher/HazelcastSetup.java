@@ -1,0 +1,67 @@
+package io.livegate.launcher;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.InvalidConfigurationException;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.XmlConfigBuilder;
+import io.livegate.core.NodeConfig;
+import io.livegate.core.Role;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * Builds the Hazelcast configuration of a node: the packaged {@code cluster.xml} (or the file
+ * named by {@code --cluster-config}), then the node's own settings on top.
+ */
+final class HazelcastSetup {
+  static final String ATTR_ROLES = "livegate.roles";
+  static final String ATTR_BRIDGE_PORT = "livegate.bridgePort";
+  static final String ATTR_API_PORT = "livegate.apiPort";
+  static final String ATTR_STARTED_AT = "livegate.startedAt";
+  static final String PACKAGED = "cluster.xml";
+
+  private HazelcastSetup() {}
+
+  /** Where the configuration came from, for the start-up log. */
+  static String source(NodeConfig node) {
+    return node.clusterConfig() == null ? "cluster.xml (packaged)" : node.clusterConfig();
+  }
+
+  static Config build(NodeConfig node, long startedAt) {
+    Config config = load(node.clusterConfig());
+    config.setClusterName(node.clusterName());
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(node.clusterPort());
+    // The cluster host is what this node binds and what it advertises to the others.
+    network.getInterfaces().setEnabled(true).setInterfaces(List.of(node.clusterHost()));
+    config.setProperty("hazelcast.local.localAddress", node.clusterHost());
+    JoinConfig join = network.getJoin();
+    if (join.getTcpIpConfig().isEnabled()) {
+      join.getTcpIpConfig().setMembers(node.members());
+    }
+    config.getMemberAttributeConfig()
+        .setAttribute(ATTR_ROLES, Role.format(node.roles()))
+        .setAttribute(ATTR_BRIDGE_PORT, String.valueOf(node.bridgePort()))
+        .setAttribute(ATTR_API_PORT, String.valueOf(node.apiPort()))
+        .setAttribute(ATTR_STARTED_AT, String.valueOf(startedAt));
+    return config;
+  }
+
+  private static Config load(String file) {
+    try (InputStream in = file == null ? packaged() : new FileInputStream(file)) {
+      return new XmlConfigBuilder(in).build();
+    } catch (IOException | InvalidConfigurationException e) {
+      throw new NodeSettings.BadSetting("--cluster-config: cannot read " + (file == null ? PACKAGED : file) + ": "
+          + e.getMessage());
+    }
+  }
+
+  private static InputStream packaged() throws IOException {
+    InputStream in = HazelcastSetup.class.getClassLoader().getResourceAsStream(PACKAGED);
+    if (in == null) throw new IOException("not on the class path");
+    return in;
+  }
+}

@@ -1,0 +1,81 @@
+package io.livegate.launcher;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.logging.Formatter;
+import java.util.logging.Level;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.StreamHandler;
+
+/** A node's logging: one line per event on stdout, each with the node id. */
+final class NodeLog {
+  private static volatile String nodeId = "-";
+
+  private NodeLog() {}
+
+  static void install() {
+    Logger root = Logger.getLogger("");
+    for (Handler h : root.getHandlers()) root.removeHandler(h);
+    root.addHandler(new StdoutHandler());
+    root.setLevel(Level.INFO);
+    // Hazelcast prints a logo at INFO and CP-subsystem advice at WARNING (we use no CP structure);
+    // Vert.x's metrics register the event-bus handler gauge twice in a clustered Vert.x and warn once.
+    quiet("com.hazelcast", Level.WARNING);
+    quiet("com.hazelcast.cp", Level.SEVERE);
+    quiet("io.netty", Level.WARNING);
+    quiet("io.micrometer.core.instrument.MeterRegistry", Level.SEVERE);
+  }
+
+  /** Held here: JUL keeps loggers weakly, and a collected logger forgets its level. */
+  private static final java.util.List<Logger> QUIETED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private static void quiet(String name, Level level) {
+    Logger logger = Logger.getLogger(name);
+    logger.setLevel(level);
+    QUIETED.add(logger);
+  }
+
+  static void nodeJoined(String id) {
+    nodeId = id;
+  }
+
+  /** Not a ConsoleHandler: pointing that at stdout closes stderr, where start-up failures go. */
+  private static final class StdoutHandler extends StreamHandler {
+    StdoutHandler() {
+      super(System.out, new LineFormatter());
+      setLevel(Level.ALL);
+    }
+
+    @Override
+    public synchronized void publish(LogRecord record) {
+      super.publish(record);
+      flush();
+    }
+
+    @Override
+    public synchronized void close() {
+      flush();
+    }
+  }
+
+  private static final class LineFormatter extends Formatter {
+    @Override
+    public String format(LogRecord r) {
+      String logger = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
+      StringBuilder line = new StringBuilder()
+          .append(Instant.ofEpochMilli(r.getMillis())).append(' ')
+          .append(String.format("%-7s", r.getLevel().getName())).append(' ')
+          .append("node=").append(nodeId).append(' ')
+          .append(logger).append(": ").append(formatMessage(r));
+      if (r.getThrown() != null) {
+        StringWriter trace = new StringWriter();
+        r.getThrown().printStackTrace(new PrintWriter(trace));
+        line.append(" | ").append(trace.toString().strip().replace("\n", " | "));
+      }
+      return line.append(System.lineSeparator()).toString();
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package io.livegate.launcher;
+
+import io.livegate.core.Addresses;
+import io.livegate.core.NodeConfig;
+import io.livegate.core.Role;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Every setting of a node, each with a flag, an environment variable and a default; parsed once
+ * into a {@link NodeConfig}. A flag wins over the environment, the environment over the default.
+ */
+public final class NodeSettings {
+
+  /** A setting the user got wrong; the message is the one line the user sees. */
+  public static final class BadSetting extends RuntimeException {
+    BadSetting(String message) {
+      super(message);
+    }
+  }
+
+  private record Setting(String flag, String env, String defaultValue, String help) {}
+
+  private static final List<Setting> SETTINGS = List.of(
+      new Setting("--roles", "BRIDGE_ROLES", "bridge,rest,simulator", "roles of this node: any of bridge, rest, simulator"),
+      new Setting("--bridge-port", "BRIDGE_PORT", "8080", "browser-facing port: dashboard and /eventbus"),
+      new Setting("--api-port", "API_PORT", "8081", "REST API port"),
+      new Setting("--http-host", "HTTP_HOST", "0.0.0.0", "interface the bridge and REST ports listen on"),
+      new Setting("--cluster-host", "CLUSTER_HOST", "127.0.0.1", "address this node binds and advertises to the cluster"),
+      new Setting("--cluster-port", "CLUSTER_PORT", "5701", "first cluster (Hazelcast) port tried; the next free one is taken"),
+      new Setting("--members", "CLUSTER_MEMBERS", "127.0.0.1", "cluster member list, comma separated host[:port]"),
+      new Setting("--cluster-name", "CLUSTER_NAME", "livegate", "only nodes with the same name form a cluster"),
+      new Setting("--cluster-config", "CLUSTER_CONFIG", "", "Hazelcast XML file (default: cluster.xml packaged in the jar)"),
+      new Setting("--bridge-inbound", "BRIDGE_INBOUND", String.join(",", Addresses.DEFAULT_INBOUND),
+          "addresses a browser may send/publish to: comma separated regular expressions"),
+      new Setting("--bridge-outbound", "BRIDGE_OUTBOUND", String.join(",", Addresses.DEFAULT_OUTBOUND),
+          "addresses a browser may register on: comma separated regular expressions"),
+      new Setting("--simulator-min-ms", "SIMULATOR_MIN_MS", "2000", "shortest interval between two changes of an event"),
+      new Setting("--simulator-max-ms", "SIMULATOR_MAX_MS", "7000", "longest interval between two changes of an event"),
+      new Setting("--send-timeout-ms", "SEND_TIMEOUT_MS", "5000", "default reply timeout for sends (REST and bridge)"),
+      new Setting("--max-body-bytes", "MAX_BODY_BYTES", "65536", "largest REST request body (413 beyond)"),
+      new Setting("--max-frame-bytes", "MAX_FRAME_BYTES", "65536", "largest bridge frame from a browser"),
+      new Setting("--idle-timeout-ms", "IDLE_TIMEOUT_MS", "10000", "close a bridge socket silent (no frame, no ping) this long"));
+
+  /** What the command line asked for: a configuration to run, or the usage text. */
+  public record Parsed(NodeConfig config, boolean helpRequested) {}
+
+  private NodeSettings() {}
+
+  public static Parsed parse(String[] args, Map<String, String> env) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (Setting s : SETTINGS) {
+      String fromEnv = env.get(s.env());
+      values.put(s.flag(), fromEnv != null ? fromEnv : s.defaultValue());
+    }
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) return new Parsed(null, true);
+      String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+      if (!values.containsKey(flag)) throw new BadSetting("unknown option '" + arg + "' (see --help)");
+      String value;
+      if (arg.contains("=")) {
+        value = arg.substring(arg.indexOf('=') + 1);
+      } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+        value = args[++i];
+      } else {
+        throw new BadSetting(flag + " needs a value (see --help)");
+      }
+      values.put(flag, value);
+    }
+    return new Parsed(toConfig(values), false);
+  }
+
+  private static NodeConfig toConfig(Map<String, String> v) {
+    NodeConfig config = new NodeConfig(
+        read(v, "--roles", Role::parseList),
+        nonEmpty(v, "--http-host"),
+        port(v, "--bridge-port"),
+        port(v, "--api-port"),
+        nonEmpty(v, "--cluster-host"),
+        port(v, "--cluster-port"),
+        list(v, "--members"),
+        nonEmpty(v, "--cluster-name"),
+        v.get("--cluster-config").isBlank() ? null : v.get("--cluster-config").trim(),
+        patterns(v, "--bridge-inbound"),
+        patterns(v, "--bridge-outbound"),
+        (int) number(v, "--simulator-min-ms", 1, 3_600_000),
+        (int) number(v, "--simulator-max-ms", 1, 3_600_000),
+        number(v, "--send-timeout-ms", 1, 600_000),
+        (int) number(v, "--max-body-bytes", 1, 64 * 1024 * 1024),
+        (int) number(v, "--max-frame-bytes", 64, 16 * 1024 * 1024),
+        number(v, "--idle-timeout-ms", 100, 3_600_000));
+    if (config.simulatorMaxMs() < config.simulatorMinMs()) {
+      throw new BadSetting("--simulator-max-ms must not be below --simulator-min-ms");
+    }
+    if (config.has(Role.BRIDGE) && config.has(Role.REST) && config.bridgePort() == config.apiPort()) {
+      throw new BadSetting("--bridge-port and --api-port are both " + config.apiPort() + ": give each its own port");
+    }
+    return config;
+  }
+
+  /** The usage text of {@code --help}. */
+  public static String usage() {
+    StringBuilder sb = new StringBuilder("""
+        livegate node: a clustered real-time gateway node (bridge, REST API, score simulator).
+
+        usage: java -jar livegate-node.jar [--option value | --option=value]...
+
+        Every option can also be given as an environment variable; an option wins over the variable.
+
+        """);
+    for (Setting s : SETTINGS) {
+      sb.append(String.format("  %-20s %-17s %s%n", s.flag(), s.env(), s.help()));
+      if (!s.defaultValue().isEmpty()) sb.append(String.format("  %-38s default: %s%n", "", s.defaultValue()));
+    }
+    return sb.toString();
+  }
+
+  private static <T> T read(Map<String, String> v, String flag, Function<String, T> parse) {
+    try {
+      return parse.apply(v.get(flag));
+    } catch (IllegalArgumentException e) {
+      throw new BadSetting(flag + ": " + e.getMessage());
+    }
+  }
+
+  private static String nonEmpty(Map<String, String> v, String flag) {
+    String value = v.get(flag).trim();
+    if (value.isEmpty()) throw new BadSetting(flag + " must not be empty");
+    return value;
+  }
+
+  private static int port(Map<String, String> v, String flag) {
+    return (int) number(v, flag, 1, 65535);
+  }
+
+  private static long number(Map<String, String> v, String flag, long min, long max) {
+    String text = v.get(flag).trim();
+    long n;
+    try {
+      n = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new BadSetting(flag + ": '" + text + "' is not a whole number");
+    }
+    if (n < min || n > max) throw new BadSetting(flag + ": " + n + " is outside " + min + ".." + max);
+    return n;
+  }
+
+  private static List<String> list(Map<String, String> v, String flag) {
+    List<String> items = Arrays.stream(v.get(flag).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    if (items.isEmpty()) throw new BadSetting(flag + " must name at least one entry");
+    return items;
+  }
+
+  private static List<String> patterns(Map<String, String> v, String flag) {
+    List<String> items = Arrays.stream(v.get(flag).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    for (String p : items) {
+      try {
+        Pattern.compile(p);
+      } catch (PatternSyntaxException e) {
+        throw new BadSetting(flag + ": '" + p + "' is not a regular expression: " + e.getDescription());
+      }
+    }
+    return items;
+  }
+}

@@ -1,0 +1,62 @@
+package io.livegate.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The launcher as an operator meets it: a separate JVM, its exit code and what it prints. */
+class MainTest {
+
+  private record Run(int exitCode, String stdout, String stderr) {}
+
+  @Test
+  void aBadFlagIsRefusedWithOneLineAndExitCode2() throws Exception {
+    Run run = main("--bridge-port", "eighty");
+    assertEquals(2, run.exitCode());
+    assertEquals("livegate: --bridge-port: 'eighty' is not a whole number", run.stderr().strip());
+  }
+
+  @Test
+  void aPortInUseIsRefusedWithOneLineAndExitCode2() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress("127.0.0.1", 0));
+      int port = taken.getLocalPort();
+      Run run = main("--http-host", "127.0.0.1", "--bridge-port", String.valueOf(port), "--api-port",
+          String.valueOf(TestCluster.freePort()));
+      assertEquals(2, run.exitCode());
+      assertEquals("livegate: port " + port + " (--bridge-port, bridge) is already in use on 127.0.0.1",
+          run.stderr().strip());
+    }
+  }
+
+  @Test
+  void helpPrintsEverySettingAndExits0() throws Exception {
+    Run run = main("--help");
+    assertEquals(0, run.exitCode());
+    assertTrue(run.stdout().contains("--cluster-config") && run.stdout().contains("CLUSTER_MEMBERS"), run.stdout());
+  }
+
+  private static Run main(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).start();
+    try {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) throw new AssertionError("did not exit");
+      return new Run(process.exitValue(),
+          new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+          new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.livegate.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.livegate.core.NodeConfig;
+import io.livegate.core.Role;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class NodeSettingsTest {
+
+  private static NodeConfig parse(Map<String, String> env, String... args) {
+    return NodeSettings.parse(args, env).config();
+  }
+
+  @Test
+  void defaultsAreTheContractsDefaults() {
+    NodeConfig config = parse(Map.of());
+    assertEquals(Role.all(), config.roles());
+    assertEquals(8080, config.bridgePort());
+    assertEquals(8081, config.apiPort());
+    assertEquals("127.0.0.1", config.clusterHost());
+    assertEquals(List.of("127.0.0.1"), config.members());
+    assertNull(config.clusterConfig(), "packaged cluster.xml");
+  }
+
+  @Test
+  void environmentOverridesDefaultsAndFlagsOverrideEnvironment() {
+    Map<String, String> env = Map.of("BRIDGE_ROLES", "rest", "BRIDGE_PORT", "9000", "API_PORT", "9001",
+        "CLUSTER_HOST", "10.0.0.5", "CLUSTER_MEMBERS", "10.0.0.5,10.0.0.6:5702", "CLUSTER_CONFIG", "/etc/hz.xml");
+    NodeConfig fromEnv = parse(env);
+    assertEquals(Set.of(Role.REST), fromEnv.roles());
+    assertEquals(9000, fromEnv.bridgePort());
+    assertEquals(9001, fromEnv.apiPort());
+    assertEquals("10.0.0.5", fromEnv.clusterHost());
+    assertEquals(List.of("10.0.0.5", "10.0.0.6:5702"), fromEnv.members());
+    assertEquals("/etc/hz.xml", fromEnv.clusterConfig());
+
+    NodeConfig flags = parse(env, "--roles", "bridge,simulator", "--bridge-port=9100", "--members", "h1");
+    assertEquals(Set.of(Role.BRIDGE, Role.SIMULATOR), flags.roles());
+    assertEquals(9100, flags.bridgePort());
+    assertEquals(List.of("h1"), flags.members());
+    assertEquals(9001, flags.apiPort(), "not given as a flag: the environment's");
+  }
+
+  @Test
+  void helpIsRecognisedAndTheUsageNamesEverySettingOfTheContract() {
+    assertTrue(NodeSettings.parse(new String[] {"--help"}, Map.of()).helpRequested());
+    String usage = NodeSettings.usage();
+    for (String word : List.of("--roles", "BRIDGE_ROLES", "--bridge-port", "BRIDGE_PORT", "--api-port", "API_PORT",
+        "--cluster-host", "CLUSTER_HOST", "--members", "CLUSTER_MEMBERS", "--cluster-config", "CLUSTER_CONFIG")) {
+      assertTrue(usage.contains(word), word);
+    }
+  }
+
+  @Test
+  void badInputIsRefusedWithAOneLineMessageNamingTheSetting() {
+    assertRefused("unknown option '--bogus'", "--bogus", "1");
+    assertRefused("--bridge-port needs a value", "--bridge-port");
+    assertRefused("--bridge-port: 'abc' is not a whole number", "--bridge-port", "abc");
+    assertRefused("--api-port: 70000 is outside 1..65535", "--api-port", "70000");
+    assertRefused("--roles: unknown role 'gateway'", "--roles", "bridge,gateway");
+    assertRefused("--roles: no role given", "--roles", ",");
+    assertRefused("--bridge-inbound: '(' is not a regular expression", "--bridge-inbound", "(");
+    assertRefused("--members must name at least one entry", "--members", ",");
+    assertRefused("--simulator-max-ms must not be below --simulator-min-ms", "--simulator-min-ms", "500",
+        "--simulator-max-ms", "100");
+    assertRefused("--bridge-port and --api-port are both 9000", "--bridge-port", "9000", "--api-port", "9000");
+    NodeSettings.BadSetting fromEnv = assertThrows(NodeSettings.BadSetting.class,
+        () -> parse(Map.of("BRIDGE_PORT", "x")));
+    assertTrue(fromEnv.getMessage().startsWith("--bridge-port: 'x'"), fromEnv.getMessage());
+  }
+
+  private static void assertRefused(String expectedStart, String... args) {
+    NodeSettings.BadSetting e = assertThrows(NodeSettings.BadSetting.class, () -> parse(Map.of(), args));
+    assertTrue(e.getMessage().startsWith(expectedStart), "got: " + e.getMessage());
+    assertTrue(!e.getMessage().contains("\n"), "one line");
+  }
+}

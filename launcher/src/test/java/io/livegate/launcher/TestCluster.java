@@ -1,0 +1,106 @@
+package io.livegate.launcher;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Real clustered nodes in this JVM, on loopback and free ports, in a cluster of their own (a unique
+ * name, an explicit member list), plus a client Vert.x for HTTP and WebSocket clients.
+ */
+final class TestCluster implements AutoCloseable {
+  final String name = "test-" + UUID.randomUUID();
+  final Vertx clientVertx = Vertx.vertx();
+  final WebClient http = WebClient.create(clientVertx);
+  private final List<GatewayNode> nodes = new CopyOnWriteArrayList<>();
+  private final List<String> memberList = new ArrayList<>();
+  private final List<BridgeClient> clients = new CopyOnWriteArrayList<>();
+
+  /** Starts a node with these roles (and extra flags) that joins the nodes started before it. */
+  GatewayNode start(String roles, String... extraArgs) throws Exception {
+    int clusterPort = freePort();
+    memberList.add("127.0.0.1:" + clusterPort);
+    List<String> args = new ArrayList<>(List.of(
+        "--roles", roles,
+        "--http-host", "127.0.0.1",
+        "--bridge-port", String.valueOf(freePort()),
+        "--api-port", String.valueOf(freePort()),
+        "--cluster-host", "127.0.0.1",
+        "--cluster-port", String.valueOf(clusterPort),
+        "--members", String.join(",", memberList),
+        "--cluster-name", name,
+        "--simulator-min-ms", "200",
+        "--simulator-max-ms", "600"));
+    args.addAll(List.of(extraArgs));
+    GatewayNode node = await(GatewayNode.start(NodeSettings.parse(args.toArray(String[]::new), Map.of()).config()), 60);
+    nodes.add(node);
+    return node;
+  }
+
+  BridgeClient connect(GatewayNode node) throws Exception {
+    BridgeClient client = await(BridgeClient.connect(clientVertx, node.config().bridgePort()), 10);
+    clients.add(client);
+    return client;
+  }
+
+  HttpResponse<Buffer> post(GatewayNode node, String path, String body) throws Exception {
+    return await(http.post(node.config().apiPort(), "127.0.0.1", path).sendBuffer(Buffer.buffer(body)), 15);
+  }
+
+  HttpResponse<Buffer> get(GatewayNode node, String path) throws Exception {
+    return await(http.get(node.config().apiPort(), "127.0.0.1", path).send(), 15);
+  }
+
+  JsonArray clusterNodes(GatewayNode node) throws Exception {
+    return get(node, "/api/cluster/nodes").bodyAsJsonArray();
+  }
+
+  List<String> clusterNodeIds(GatewayNode node) throws Exception {
+    return clusterNodes(node).stream().map(o -> ((JsonObject) o).getString("id")).toList();
+  }
+
+  void stop(GatewayNode node) throws Exception {
+    nodes.remove(node);
+    await(node.close(), 30);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (BridgeClient client : clients) client.close();
+    List<Future<Void>> closing = nodes.stream().map(GatewayNode::close).toList();
+    Future.join(closing).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    await(clientVertx.close(), 10);
+  }
+
+  static <T> T await(Future<T> future, int seconds) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+  }
+
+  static void eventually(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) return;
+      Thread.sleep(100);
+    }
+    throw new AssertionError("not within " + seconds + " s: " + what);
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

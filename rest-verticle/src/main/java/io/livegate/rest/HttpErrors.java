@@ -1,0 +1,71 @@
+package io.livegate.rest;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import java.util.logging.Logger;
+
+/**
+ * The one way the REST API answers an error: {@code {"error": "<sentence>", "status": n}}, never a
+ * stack trace. Handlers, the router's failure handler and its error handlers all end here.
+ */
+final class HttpErrors {
+  private static final Logger LOG = Logger.getLogger(HttpErrors.class.getName());
+  static final String JSON = "application/json";
+
+  static void respond(RoutingContext ctx, int status, String message) {
+    respond(ctx, new ApiError(status, message), null);
+  }
+
+  /** {@code cause} is logged (5xx only), never sent. */
+  static void respond(RoutingContext ctx, ApiError error, Throwable cause) {
+    HttpServerResponse response = ctx.response();
+    if (response.ended()) return;
+    HttpServerRequest request = ctx.request();
+    if (error.status() >= 500) {
+      // One line per event, as every log of a node; the cause names what a 500 hides from the caller.
+      LOG.warning(request.method() + " " + request.path() + " -> " + error.status() + ": " + error.getMessage()
+          + (cause == null ? "" : " (" + cause + ")"));
+    }
+    if (response.headWritten()) {
+      // Too late for a status line: cut the response rather than append an error to it.
+      response.reset();
+      return;
+    }
+    response.setStatusCode(error.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+        .end(error.toJson().encode());
+  }
+
+  /**
+   * What the router hands to failure and error handlers: our own {@link ApiError}, a status from
+   * Vert.x Web (400 bad URL encoding, 404, 405, 413 from the body handler, ...) or an unexpected
+   * exception (500).
+   */
+  static void respondToFailure(RoutingContext ctx, int routerStatus, long maxBodyBytes) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiError error) {
+      respond(ctx, error, null);
+      return;
+    }
+    int status = failure instanceof HttpException http ? http.getStatusCode() : routerStatus;
+    if (status < 400 || status > 599) status = 500;
+    respond(ctx, new ApiError(status, sentenceFor(status, ctx.request(), maxBodyBytes)), failure);
+  }
+
+  private static String sentenceFor(int status, HttpServerRequest request, long maxBodyBytes) {
+    return switch (status) {
+      case 400 -> "the request is malformed";
+      case 404 -> "nothing here: " + request.path() + " is not a path of this API";
+      case 405 -> "method " + request.method() + " is not allowed on " + request.path();
+      case 413 -> "the request body is larger than the limit of " + maxBodyBytes + " bytes";
+      case 500 -> "internal error while serving the request";
+      case 503 -> "the service is unavailable";
+      default -> "the request failed with status " + status;
+    };
+  }
+
+  private HttpErrors() {}
+}

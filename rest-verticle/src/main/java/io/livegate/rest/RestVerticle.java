@@ -1,0 +1,261 @@
+package io.livegate.rest;
+
+import io.livegate.core.Addresses;
+import io.livegate.core.ClusterView;
+import io.livegate.core.NodeConfig;
+import io.livegate.core.NodeInfo;
+import io.livegate.core.Role;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.EncodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.PlatformHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Logger;
+
+/**
+ * The rest role: the HTTP API for services and operators (events, publish and send on the
+ * clustered event bus, cluster nodes, health, readiness, metrics). Every error goes through
+ * {@link HttpErrors}; every address a caller names goes through {@link ServiceAddresses}.
+ */
+public final class RestVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(RestVerticle.class.getName());
+  /** How long {@code GET /api/cluster/nodes} waits for each node's status before listing it without. */
+  static final long NODE_STATUS_TIMEOUT_MS = 1000;
+  static final long MAX_SEND_TIMEOUT_MS = 60_000;
+  private static final List<Integer> ROUTER_ERRORS = List.of(400, 404, 405, 413, 500);
+
+  private final NodeConfig config;
+  private final ClusterView cluster;
+  private final PrometheusMeterRegistry registry;
+  private final BooleanSupplier ready;
+  private AsyncMap<String, JsonObject> events;
+  private HttpServer server;
+
+  public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+    this.config = config;
+    this.cluster = cluster;
+    this.registry = registry;
+    this.ready = ready;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    mountOperations(router);
+    mountEvents(router);
+    mountMessaging(router);
+    mountErrors(router);
+    return vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.EVENTS_MAP)
+        .compose(map -> {
+          events = map;
+          return vertx.createHttpServer().requestHandler(router).listen(config.apiPort(), config.httpHost());
+        })
+        .onSuccess(this::logListening);
+  }
+
+  /** The port the API listens on; differs from the configured one when that was 0. */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  private void mountOperations(Router router) {
+    router.get("/health").handler(this::health);
+    router.get("/ready").handler(this::readiness);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.get("/api/cluster/nodes").handler(this::listClusterNodes);
+  }
+
+  private void mountEvents(Router router) {
+    router.get("/events").handler(this::listEvents);
+    router.get("/events/:id").handler(this::getEvent);
+  }
+
+  private void mountMessaging(Router router) {
+    // A platform handler: Vert.x Web only lets those run before the body handler.
+    PlatformHandler asBytes = JsonBody::readAsBytes;
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+    router.post("/api/publish/:address").handler(asBytes).handler(bodies).handler(this::publish);
+    router.post("/api/send/:address").handler(asBytes).handler(bodies).handler(this::send);
+  }
+
+  private void mountErrors(Router router) {
+    router.route().failureHandler(ctx -> answerFailure(ctx, ctx.statusCode()));
+    // An error handler gets the status only here: the context does not carry it.
+    ROUTER_ERRORS.forEach(status -> router.errorHandler(status, ctx -> answerFailure(ctx, status)));
+  }
+
+  private void logListening(HttpServer listening) {
+    server = listening;
+    LOG.info("node " + cluster.localNodeId() + ": REST API listening on http://" + config.httpHost() + ":"
+        + listening.actualPort());
+  }
+
+  // ---- operations
+
+  private void health(RoutingContext ctx) {
+    answer(ctx, 200, new JsonObject().put("status", "UP"));
+  }
+
+  private void readiness(RoutingContext ctx) {
+    if (!ready.getAsBoolean()) {
+      throw new ApiError(503, "not ready: the node has not yet joined the cluster and deployed its roles");
+    }
+    answer(ctx, 200, new JsonObject().put("status", "READY"));
+  }
+
+  /** Every member, oldest first, with its open bridge connections asked of the node itself, all at once. */
+  private void listClusterNodes(RoutingContext ctx) {
+    List<Future<JsonObject>> nodes = cluster.members().stream().map(this::describeNode).toList();
+    Future.all(nodes)
+        .map(all -> new JsonArray(nodes.stream().map(Future::result).toList()))
+        .onSuccess(list -> answer(ctx, 200, list))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<JsonObject> describeNode(NodeInfo node) {
+    return connectionsOf(node.id()).map(connections -> new JsonObject()
+        .put("id", node.id())
+        .put("host", node.host())
+        .put("bridgePort", node.bridgePort())
+        .put("apiPort", node.apiPort())
+        .put("roles", new JsonArray(node.roles().stream().sorted().map(Role::label).toList()))
+        .put("connections", connections)
+        .put("startedAt", Instant.ofEpochMilli(node.startedAt()).toString())
+        .put("uptimeMs", Math.max(0, System.currentTimeMillis() - node.startedAt()))
+        .put("self", node.id().equals(cluster.localNodeId())));
+  }
+
+  /** The node's open bridge connections, or null when it does not answer in time. */
+  private Future<Long> connectionsOf(String nodeId) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(NODE_STATUS_TIMEOUT_MS);
+    return vertx.eventBus().<Object>request(Addresses.nodeStatus(nodeId), null, options)
+        .map(RestVerticle::connectionsIn)
+        .otherwise((Long) null);
+  }
+
+  private static Long connectionsIn(Message<Object> status) {
+    return status.body() instanceof JsonObject json && json.getValue("connections") instanceof Number n
+        ? n.longValue() : null;
+  }
+
+  // ---- events
+
+  private void listEvents(RoutingContext ctx) {
+    events.entries()
+        .map(RestVerticle::sortedById)
+        .onSuccess(list -> answer(ctx, 200, list))
+        .onFailure(ctx::fail);
+  }
+
+  private static JsonArray sortedById(Map<String, JsonObject> entries) {
+    if (entries.isEmpty()) throw new ApiError(503, "no events published yet");
+    return new JsonArray(List.copyOf(new TreeMap<>(entries).values()));
+  }
+
+  /** Vert.x Web hands the path parameter decoded: {@code EVENT%2300} arrives as {@code EVENT#00}. */
+  private void getEvent(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    events.get(id)
+        .map(event -> known(id, event))
+        .onSuccess(event -> answer(ctx, 200, event))
+        .onFailure(ctx::fail);
+  }
+
+  private static JsonObject known(String id, JsonObject event) {
+    if (event == null) throw new ApiError(404, "no event with id " + id);
+    return event;
+  }
+
+  // ---- messaging
+
+  private void publish(RoutingContext ctx) {
+    String address = ServiceAddresses.check(ctx.pathParam("address"));
+    vertx.eventBus().publish(address, JsonBody.decode(ctx.body()));
+    answer(ctx, 202, new JsonObject().put("address", address).put("published", true));
+  }
+
+  private void send(RoutingContext ctx) {
+    String address = ServiceAddresses.check(ctx.pathParam("address"));
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(sendTimeout(ctx));
+    vertx.eventBus().<Object>request(address, JsonBody.decode(ctx.body()), options)
+        .recover(failure -> Future.failedFuture(replyError(address, failure)))
+        .map(reply -> replyAsJson(address, reply.body()))
+        .onSuccess(json -> answerEncoded(ctx, 200, json))
+        .onFailure(ctx::fail);
+  }
+
+  /** A JsonObject or JsonArray reply as is, a String, number or boolean as a JSON value. */
+  private static Buffer replyAsJson(String address, Object body) {
+    try {
+      return Json.encodeToBuffer(body);
+    } catch (EncodeException e) {
+      throw new ApiError(502, "the reply from " + address + " cannot be expressed as JSON");
+    }
+  }
+
+  private long sendTimeout(RoutingContext ctx) {
+    String raw;
+    try {
+      raw = ctx.queryParams().get("timeout");
+    } catch (IllegalArgumentException badEncoding) {
+      throw new ApiError(400, "the query string is not valid URL encoding");
+    }
+    if (raw == null) return config.sendTimeoutMs();
+    try {
+      long ms = Long.parseLong(raw);
+      if (ms >= 1 && ms <= MAX_SEND_TIMEOUT_MS) return ms;
+    } catch (NumberFormatException notANumber) {
+      // answered below, like a number out of range
+    }
+    throw new ApiError(400, "timeout must be a whole number of milliseconds from 1 to " + MAX_SEND_TIMEOUT_MS);
+  }
+
+  private static Throwable replyError(String address, Throwable failure) {
+    if (!(failure instanceof ReplyException reply)) return failure;
+    return switch (reply.failureType()) {
+      case NO_HANDLERS -> new ApiError(503, "no handler for address " + address);
+      case TIMEOUT -> new ApiError(504, "no reply from " + address + " in time");
+      case RECIPIENT_FAILURE -> new ApiError(502,
+          reply.getMessage() != null ? reply.getMessage() : "the handler of " + address + " failed",
+          new JsonObject().put("failureCode", reply.failureCode()));
+      case ERROR -> new ApiError(502, "could not deliver to " + address + ": " + reply.getMessage());
+    };
+  }
+
+  // ---- answers
+
+  private void answerFailure(RoutingContext ctx, int status) {
+    HttpErrors.respondToFailure(ctx, status, config.maxBodyBytes());
+  }
+
+  /** A success: {@code value} (a JsonObject, JsonArray or plain JSON value) as JSON. */
+  private static void answer(RoutingContext ctx, int status, Object value) {
+    answerEncoded(ctx, status, Json.encodeToBuffer(value));
+  }
+
+  private static void answerEncoded(RoutingContext ctx, int status, Buffer json) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, HttpErrors.JSON)
+        .end(json);
+  }
+}

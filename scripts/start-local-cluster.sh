@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the node jar and starts a local cluster on this machine (loopback only):
+#   node 1: dashboard http://127.0.0.1:8080/   REST API http://127.0.0.1:8081/
+#   node 2: dashboard http://127.0.0.1:8082/   REST API http://127.0.0.1:8083/
+#   node i: bridge port 8080 + 2(i-1), REST port one above it.
+# Every node runs every role (one simulator is active cluster-wide). Ctrl-C stops them all.
+#
+#   scripts/start-local-cluster.sh            # build, then two nodes
+#   NODES=3 scripts/start-local-cluster.sh    # three nodes
+#   SKIP_BUILD=1 scripts/start-local-cluster.sh
+#   JAVA_OPTS="-Xmx256m" scripts/start-local-cluster.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NODES=${NODES:-2}
+JAR=launcher/target/livegate-node.jar
+JAVA_OPTS=${JAVA_OPTS:--Xms64m -Xmx512m}
+
+command -v java >/dev/null || { echo "java (17+) is needed: apt-get install -y openjdk-17-jdk-headless" >&2; exit 1; }
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  command -v mvn >/dev/null || { echo "maven is needed: apt-get install -y maven" >&2; exit 1; }
+  echo "building $JAR ..."
+  mvn -B -q -ntp -DskipTests clean package
+fi
+
+PIDS=()
+stop_all() {
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+for i in $(seq 1 "$NODES"); do
+  bridge=$((8080 + 2 * (i - 1)))
+  api=$((bridge + 1))
+  # shellcheck disable=SC2086
+  java $JAVA_OPTS -jar "$JAR" --http-host 127.0.0.1 --bridge-port "$bridge" --api-port "$api" \
+    > >(sed -u "s/^/[node$i] /") 2>&1 &
+  PIDS+=("$!")
+  echo "node $i: pid $!, dashboard http://127.0.0.1:$bridge/, REST API http://127.0.0.1:$api/"
+  sleep 1
+done
+echo "Ctrl-C stops the cluster."
+wait

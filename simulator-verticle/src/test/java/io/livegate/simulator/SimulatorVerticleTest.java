@@ -1,0 +1,147 @@
+package io.livegate.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.livegate.core.Addresses;
+import io.livegate.core.NodeConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SimulatorVerticleTest {
+  private static final NodeConfig FAST = fast();
+
+  private Vertx vertx;
+  private final BlockingQueue<JsonObject> updates = new LinkedBlockingQueue<>();
+
+  private static NodeConfig fast() {
+    NodeConfig d = NodeConfig.defaults();
+    return new NodeConfig(d.roles(), d.httpHost(), d.bridgePort(), d.apiPort(), d.clusterHost(), d.clusterPort(),
+        d.members(), d.clusterName(), d.clusterConfig(), d.inboundPermitted(), d.outboundPermitted(), 20, 60,
+        d.sendTimeoutMs(), d.maxBodyBytes(), d.maxFrameBytes(), d.idleTimeoutMs());
+  }
+
+  @BeforeEach
+  void startVertx() throws Exception {
+    vertx = Vertx.vertx();
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_UPDATES, m -> updates.add(m.body())).completion()
+        .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void closeVertx() throws Exception {
+    await(vertx.close());
+  }
+
+  @Test
+  void activeSimulatorPublishesEveryEventWithVersionsGrowingByOne() throws Exception {
+    deploy(new FakeCluster("a"));
+    Map<String, Long> last = new HashMap<>();
+    for (int i = 0; i < 40; i++) {
+      JsonObject update = next();
+      String id = update.getString("id");
+      long version = update.getLong("version");
+      if (last.containsKey(id)) assertEquals(last.get(id) + 1, version, "versions of " + id);
+      last.put(id, version);
+      assertEquals("a", update.getString("publishedBy"));
+      JsonObject score = update.getJsonObject("score");
+      assertEquals(version, score.getInteger("home") + score.getInteger("away"), "one goal per change");
+      assertTrue(update.getString("updatedAt").endsWith("Z"));
+    }
+    assertEquals(5, last.size(), "all five events changed: " + last.keySet());
+  }
+
+  @Test
+  void snapshotAnswersAllFiveEventsInIdOrder() throws Exception {
+    deploy(new FakeCluster("a"));
+    next();
+    JsonArray snapshot = (JsonArray) await(vertx.eventBus().request(Addresses.EVENTS_SNAPSHOT, null)).body();
+    assertEquals(5, snapshot.size());
+    for (int i = 0; i < 5; i++) {
+      JsonObject event = snapshot.getJsonObject(i);
+      assertEquals(String.format("EVENT#%02d", i), event.getString("id"));
+      assertTrue(event.getString("name").contains(" vs "));
+    }
+  }
+
+  @Test
+  void aNewSimulatorResumesFromTheStoredVersions() throws Exception {
+    String first = deploy(new FakeCluster("a"));
+    for (int i = 0; i < 15; i++) next();
+    await(vertx.undeploy(first));
+    Map<String, Long> before = storedVersions();
+    updates.clear();
+
+    deploy(new FakeCluster("b"));
+    for (int i = 0; i < 10; i++) {
+      JsonObject update = next();
+      assertEquals("b", update.getString("publishedBy"));
+      assertEquals(before.get(update.getString("id")) + 1, update.getLong("version"),
+          "continues from the stored version of " + update.getString("id"));
+      before.put(update.getString("id"), update.getLong("version"));
+    }
+  }
+
+  @Test
+  void aNodeStandsDownWhenAnOlderSimulatorNodeIsThereAndTakesOverWhenItLeaves() throws Exception {
+    FakeCluster cluster = new FakeCluster("young");
+    cluster.setMembers(List.of(FakeCluster.node("old"), FakeCluster.node("young")));
+    deploy(cluster);
+    assertEquals(null, updates.poll(400, TimeUnit.MILLISECONDS), "an inactive simulator publishes nothing");
+    assertSnapshotFails();
+
+    cluster.setMembers(List.of(FakeCluster.node("young")));
+    assertEquals("young", next().getString("publishedBy"));
+
+    cluster.setMembers(List.of(FakeCluster.node("old"), FakeCluster.node("young")));
+    Thread.sleep(200);
+    updates.clear();
+    assertEquals(null, updates.poll(400, TimeUnit.MILLISECONDS), "stood down again");
+  }
+
+  private void assertSnapshotFails() throws Exception {
+    try {
+      await(vertx.eventBus().request(Addresses.EVENTS_SNAPSHOT, null));
+      assertFalse(true, "snapshot should fail before any event exists");
+    } catch (ExecutionException e) {
+      ReplyException failure = (ReplyException) e.getCause();
+      assertEquals(503, failure.failureCode());
+    }
+  }
+
+  private Map<String, Long> storedVersions() throws Exception {
+    Map<String, Long> versions = new HashMap<>();
+    Map<String, JsonObject> stored = await(vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.EVENTS_MAP)
+        .compose(map -> map.entries()));
+    stored.forEach((id, json) -> versions.put(id, json.getLong("version")));
+    return versions;
+  }
+
+  private String deploy(FakeCluster cluster) throws Exception {
+    return await(vertx.deployVerticle(new SimulatorVerticle(FAST, cluster, new SimpleMeterRegistry())));
+  }
+
+  private JsonObject next() throws InterruptedException {
+    JsonObject update = updates.poll(5, TimeUnit.SECONDS);
+    if (update == null) throw new AssertionError("no update within 5 s");
+    return update;
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
