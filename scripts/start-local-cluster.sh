@@ -36,10 +36,16 @@ for i in $(seq 1 "$NODES"); do
   api=$((bridge + 1))
   # shellcheck disable=SC2086
   java $JAVA_OPTS -jar "$JAR" --http-host 127.0.0.1 --bridge-port "$bridge" --api-port "$api" \
-    > >(sed -u "s/^/[node$i] /") 2>&1 &
+    > >(trap '' INT; exec sed -u "s/^/[node$i] /") 2>&1 &   # the prefixer outlives Ctrl-C: the nodes log their stop
   PIDS+=("$!")
   echo "node $i: pid $!, dashboard http://127.0.0.1:$bridge/, REST API http://127.0.0.1:$api/"
-  sleep 1
+  # The next node starts once this one has joined (its API listens only then): started together,
+  # the second could form a cluster of its own before the first listens.
+  for _ in $(seq 600); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$api") 2>/dev/null && break
+    kill -0 "${PIDS[-1]}" 2>/dev/null || { echo "node $i exited during start-up" >&2; exit 1; }
+    sleep 0.1
+  done
 done
 echo "Ctrl-C stops the cluster."
 wait

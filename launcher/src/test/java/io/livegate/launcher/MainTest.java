@@ -3,12 +3,9 @@ package io.livegate.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -45,11 +42,7 @@ class MainTest {
   }
 
   private static Run main(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).start();
+    Process process = NodeProcess.start(args);
     try {
       if (!process.waitFor(60, TimeUnit.SECONDS)) throw new AssertionError("did not exit");
       return new Run(process.exitValue(),

@@ -50,6 +50,11 @@ final class TestCluster implements AutoCloseable {
     return node;
   }
 
+  /** A member started elsewhere (another process) that later nodes should join. */
+  void addMember(String hostAndPort) {
+    memberList.add(hostAndPort);
+  }
+
   BridgeClient connect(GatewayNode node) throws Exception {
     BridgeClient client = await(BridgeClient.connect(clientVertx, node.config().bridgePort()), 10);
     clients.add(client);
