@@ -30,10 +30,13 @@ final class ScoreSimulator {
   private final String nodeId;
   private final Map<String, ScoreEvent> current = new HashMap<>();
   private final Map<String, Long> timers = new HashMap<>();
+  private final Map<String, ScoreEvent> lastSeen;
   private boolean running;
 
-  ScoreSimulator(Vertx vertx, AsyncMap<String, JsonObject> store, NodeConfig config, String nodeId) {
+  ScoreSimulator(Vertx vertx, AsyncMap<String, JsonObject> store, NodeConfig config, String nodeId,
+      Map<String, ScoreEvent> lastSeen) {
     this.vertx = vertx;
+    this.lastSeen = lastSeen;
     this.store = store;
     this.config = config;
     this.nodeId = nodeId;
@@ -62,13 +65,21 @@ final class ScoreSimulator {
     timers.clear();
   }
 
-  /** The stored event, or a new one at version 0 that is stored unless another node got there first. */
+  /**
+   * Where an event resumes: the newer of the stored event and the last one this node saw published
+   * (the stored one can be lost with a dead member); a new event at version 0 if neither exists.
+   */
   private Future<ScoreEvent> resume(int index) {
     String id = ScoreEvent.idOf(index);
-    ScoreEvent fresh = new ScoreEvent(id, NAMES.get(index), new ScoreEvent.Score(0, 0), 0,
-        Instant.now().toString(), nodeId);
-    return store.putIfAbsent(id, fresh.toJson())
-        .map(existing -> existing == null ? fresh : ScoreEvent.fromJson(existing));
+    ScoreEvent seen = lastSeen.get(id);
+    ScoreEvent candidate = seen != null ? seen
+        : new ScoreEvent(id, NAMES.get(index), new ScoreEvent.Score(0, 0), 0, Instant.now().toString(), nodeId);
+    return store.putIfAbsent(id, candidate.toJson()).compose(existing -> {
+      if (existing == null) return Future.succeededFuture(candidate);
+      ScoreEvent stored = ScoreEvent.fromJson(existing);
+      if (seen == null || stored.version() >= seen.version()) return Future.succeededFuture(stored);
+      return store.put(id, seen.toJson()).map(seen);
+    });
   }
 
   private void scheduleChange(String id) {

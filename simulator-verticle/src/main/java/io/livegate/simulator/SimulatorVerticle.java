@@ -15,6 +15,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -31,6 +33,7 @@ public final class SimulatorVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private AsyncMap<String, JsonObject> events;
   private ScoreSimulator active;
+  private final Map<String, ScoreEvent> lastSeen = new HashMap<>();
   private Runnable stopWatching = () -> {};
   private Gauge activeGauge;
 
@@ -48,6 +51,7 @@ public final class SimulatorVerticle extends VerticleBase {
     return vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.EVENTS_MAP)
         .onSuccess(map -> events = map)
         .compose(map -> vertx.eventBus().consumer(Addresses.EVENTS_SNAPSHOT, this::answerSnapshot).completion())
+        .compose(v -> vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_UPDATES, this::remember).completion())
         .onSuccess(v -> {
           stopWatching = cluster.onChange(this::electSimulator);
           electSimulator();
@@ -77,12 +81,26 @@ public final class SimulatorVerticle extends VerticleBase {
         .isPresent();
     if (elected && active == null) {
       LOG.info("this node is the oldest with the simulator role: starting the active simulator");
-      active = new ScoreSimulator(vertx, events, config, cluster.localNodeId());
+      active = new ScoreSimulator(vertx, events, config, cluster.localNodeId(), Map.copyOf(lastSeen));
       active.start();
     } else if (!elected && active != null) {
       LOG.info("an older node has the simulator role: this node's simulator stands down");
       active.stop();
       active = null;
+    }
+  }
+
+  /**
+   * The newest version of each event this node has seen published. A member that dies soon after
+   * another joined can take the map's only copy of a partition with it; a successor then resumes
+   * from what it saw rather than from zero.
+   */
+  private void remember(Message<JsonObject> update) {
+    try {
+      ScoreEvent event = ScoreEvent.fromJson(update.body());
+      lastSeen.merge(event.id(), event, (known, seen) -> seen.version() > known.version() ? seen : known);
+    } catch (RuntimeException e) {
+      LOG.fine(() -> "ignored an update that is not an event: " + e.getMessage());
     }
   }
 

@@ -113,6 +113,33 @@ class SimulatorVerticleTest {
     assertEquals(null, updates.poll(400, TimeUnit.MILLISECONDS), "stood down again");
   }
 
+  @Test
+  void aStandbyResumesAboveWhatWasPublishedEvenWhenTheStoredEventsAreLost() throws Exception {
+    FakeCluster standbyView = new FakeCluster("standby");
+    standbyView.setMembers(List.of(FakeCluster.node("active"), FakeCluster.node("standby")));
+    deploy(standbyView);
+    String active = deploy(new FakeCluster("active"));
+    Map<String, Long> published = new HashMap<>();
+    for (int i = 0; i < 20; i++) {
+      JsonObject update = next();
+      published.merge(update.getString("id"), update.getLong("version"), Math::max);
+    }
+    await(vertx.undeploy(active));
+    // What a member dying before its map partitions were backed up does: the stored events are gone.
+    await(vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.EVENTS_MAP).compose(map -> map.clear()));
+    updates.clear();
+
+    standbyView.setMembers(List.of(FakeCluster.node("standby")));
+    for (int i = 0; i < 10; i++) {
+      JsonObject update = next();
+      assertEquals("standby", update.getString("publishedBy"));
+      Long before = published.get(update.getString("id"));
+      if (before != null) {
+        assertTrue(update.getLong("version") > before, update.getString("id") + " went back to " + update.getLong("version"));
+      }
+    }
+  }
+
   private void assertSnapshotFails() throws Exception {
     try {
       await(vertx.eventBus().request(Addresses.EVENTS_SNAPSHOT, null));
