@@ -18,6 +18,15 @@ JAVA_OPTS=${JAVA_OPTS:--Xms64m -Xmx512m}
 command -v java >/dev/null || { echo "java (17+) is needed: apt-get install -y openjdk-17-jdk-headless" >&2; exit 1; }
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   command -v mvn >/dev/null || { echo "maven is needed: apt-get install -y maven" >&2; exit 1; }
+  # The build packages the dashboard's browser libraries with npm (bridge-verticle/src/main/web).
+  if ! command -v npm >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "installing nodejs and npm (the build packages the dashboard's libraries with npm) ..."
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
+    else
+      echo "npm is needed to build the dashboard: apt-get install -y nodejs npm" >&2; exit 1
+    fi
+  fi
   echo "building $JAR ..."
   mvn -B -q -ntp -DskipTests clean package
 fi

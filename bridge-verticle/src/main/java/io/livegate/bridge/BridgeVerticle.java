@@ -64,7 +64,9 @@ public final class BridgeVerticle extends VerticleBase {
   }
 
   private void mountDashboard(Router router) {
-    router.route().handler(StaticHandler.create(WEBROOT));
+    // Revalidated on every load (a cheap 304 when unchanged): the default, a day "immutable", would keep
+    // serving the previous release's page and scripts to browsers after an upgrade.
+    router.route().handler(StaticHandler.create(WEBROOT).setMaxAgeSeconds(0));
   }
 
   private Future<HttpServer> listen(Router router) {

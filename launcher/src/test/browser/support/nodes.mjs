@@ -1,0 +1,118 @@
+// Real cluster nodes, each a `java -jar livegate-node.jar` process of its own, on 127.0.0.1 and free ports,
+// in a cluster of their own (a unique name, an explicit member list). Every process started here is
+// stopped by its PID: SIGTERM, then SIGKILL after a timeout, also when the test run dies.
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const targetDir = process.env.LIVEGATE_TARGET_DIR || path.resolve(here, '../../../../target');
+const jar = process.env.LIVEGATE_JAR || path.join(targetDir, 'livegate-node.jar');
+const java = process.env.LIVEGATE_JAVA || 'java';
+const STOP_TIMEOUT_MS = 15000;
+
+const running = new Set();
+// The test runner killed or interrupted: take the nodes down with it.
+process.on('exit', () => { for (const child of running) child.kill('SIGKILL'); });
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(128 + os.constants.signals[signal]));
+
+/** A port free on 127.0.0.1 now (the OS picks it). */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Names, ports and the member list of a cluster of `count` nodes; nothing runs yet. */
+export async function planCluster(names) {
+  const clusterName = `browser-test-${process.pid}-${Date.now().toString(36)}`;
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'livegate-browser-'));
+  const nodes = [];
+  for (const name of names) {
+    nodes.push({ name, bridgePort: await freePort(), apiPort: await freePort(), clusterPort: await freePort() });
+  }
+  const members = nodes.map((n) => `127.0.0.1:${n.clusterPort}`).join(',');
+  for (const node of nodes) {
+    node.url = `http://127.0.0.1:${node.bridgePort}`;
+    node.api = `http://127.0.0.1:${node.apiPort}`;
+    node.args = [
+      '--http-host', '127.0.0.1', '--cluster-host', '127.0.0.1',
+      '--bridge-port', String(node.bridgePort), '--api-port', String(node.apiPort),
+      '--cluster-port', String(node.clusterPort), '--members', members, '--cluster-name', clusterName,
+      '--simulator-min-ms', '300', '--simulator-max-ms', '900',
+    ];
+  }
+  return { clusterName, scratch, nodes, removeScratch: () => rmSync(scratch, { recursive: true, force: true }) };
+}
+
+/** Starts the node and resolves once its GET /ready answers 200 (it has joined and deployed its roles). */
+export async function startNode(node, scratch, timeoutMs = 60000) {
+  const logDir = path.join(targetDir, 'browser-tests');
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(path.join(logDir, `node-${node.name}.log`), { flags: 'a' });
+  const child = spawn(java, ['-Xmx256m', `-Dvertx.cacheDirBase=${path.join(scratch, 'vertx-cache-' + node.name)}`,
+    '-jar', jar, ...node.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  running.add(child);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+    running.delete(child);
+    resolve({ code, signal });
+  }));
+  node.process = { child, exited };
+  const deadline = Date.now() + timeoutMs;
+  let stopped = null;
+  exited.then((how) => { stopped = how; });
+  while (Date.now() < deadline) {
+    if (stopped) throw new Error(`node ${node.name} exited during start-up (${JSON.stringify(stopped)}); see its log`);
+    if ((await httpStatus(`${node.api}/ready`)) === 200) return node;
+    await sleep(200);
+  }
+  await stopNode(node);
+  throw new Error(`node ${node.name} not ready within ${timeoutMs} ms`);
+}
+
+/** SIGTERM (the node leaves the cluster cleanly), then SIGKILL if it has not exited in time. */
+export async function stopNode(node) {
+  if (!node.process) return;
+  const { child, exited } = node.process;
+  node.process = null;
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+export async function httpStatus(url) {
+  try {
+    const response = await fetch(url);
+    await response.arrayBuffer();
+    return response.status;
+  } catch (e) {
+    return 0;
+  }
+}
+
+export async function getJson(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+  return response.json();
+}
+
+export async function postJson(url, body) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
