@@ -1,0 +1,35 @@
+package io.livegate.bench;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+
+/**
+ * Publishes {@code {"seq":n,"sent":t}} on a channel. Every method but {@link #start} runs on
+ * {@link #context()}, the publisher's own event loop, apart from the clients' threads.
+ */
+interface Publisher {
+
+  static Future<Publisher> start(BenchOptions opt) {
+    return opt.publishMode().equals("cluster") ? ClusterPublisher.start(opt) : RestPublisher.start(opt);
+  }
+
+  Context context();
+
+  /** Fire and forget; failures are counted. */
+  void publish(int channel, long seq, long sentNanos);
+
+  /** REST publishes not answered yet (0 for the event bus). */
+  int inflight();
+
+  long errors();
+
+  String firstError();
+
+  Future<Void> close();
+
+  static String body(long seq, long sentNanos, String pad) {
+    return pad.isEmpty()
+        ? "{\"seq\":" + seq + ",\"sent\":" + sentNanos + "}"
+        : "{\"seq\":" + seq + ",\"sent\":" + sentNanos + ",\"pad\":\"" + pad + "\"}";
+  }
+}
