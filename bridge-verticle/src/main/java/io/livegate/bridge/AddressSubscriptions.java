@@ -81,7 +81,7 @@ final class AddressSubscriptions {
     }
 
     private void broadcast(Message<Object> message) {
-      String frame;
+      ServerFrame frame;
       try {
         frame = ServerFrames.rec(address, message.body(), message.headers(), null);
       } catch (EncodeException e) {

@@ -3,7 +3,6 @@ package io.livegate.bridge;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.EncodeException;
-import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -22,7 +21,7 @@ final class BridgeSocket {
   /** A message the browser was handed with a bridge-made reply address, and the timer that forgets it. */
   private record PendingReply(Message<Object> message, long timerId) {}
 
-  private final SockJSSocket sock;
+  private final BrowserConnection connection;
   private final Vertx vertx;
   private final long replyTimeoutMs;
   private final Set<String> addresses = new HashSet<>();
@@ -30,8 +29,8 @@ final class BridgeSocket {
   private long lastSeenNanos = System.nanoTime();
   private boolean closed;
 
-  BridgeSocket(SockJSSocket sock, Vertx vertx, long replyTimeoutMs) {
-    this.sock = sock;
+  BridgeSocket(BrowserConnection connection, Vertx vertx, long replyTimeoutMs) {
+    this.connection = connection;
     this.vertx = vertx;
     this.replyTimeoutMs = replyTimeoutMs;
   }
@@ -76,7 +75,7 @@ final class BridgeSocket {
    */
   void deliver(String address, Message<Object> message) {
     String replyAddress = message.replyAddress() == null ? null : UUID.randomUUID().toString();
-    String frame;
+    ServerFrame frame;
     try {
       frame = ServerFrames.rec(address, message.body(), message.headers(), replyAddress);
     } catch (EncodeException e) {
@@ -87,11 +86,11 @@ final class BridgeSocket {
     write(frame);
   }
 
-  void write(String frame) {
+  void write(ServerFrame frame) {
     if (closed) return;
-    // Slow consumers (a later issue): check sock.writeQueueFull() here and drop or close instead of
+    // Slow consumers (a later issue): check the write queue here and drop or close instead of
     // letting the write queue grow without bound.
-    sock.write(frame);
+    connection.write(frame);
   }
 
   void refuse(String reason) {
@@ -99,7 +98,7 @@ final class BridgeSocket {
   }
 
   void close() {
-    sock.close();
+    connection.close();
   }
 
   /** The connection is gone: forget pending replies and their timers; later writes are dropped. */
@@ -115,7 +114,7 @@ final class BridgeSocket {
 
   @Override
   public String toString() {
-    return "socket " + sock.remoteAddress();
+    return connection.toString();
   }
 
   private void keepPending(String replyAddress, Message<Object> message) {

@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.HashSet;
@@ -58,14 +59,21 @@ final class EventBusBridge implements Handler<SockJSSocket> {
 
   @Override
   public void handle(SockJSSocket sock) {
-    BridgeSocket socket = new BridgeSocket(sock, vertx, sendTimeoutMs);
+    accept(BrowserConnection.of(sock));
+  }
+
+  /** A raw WebSocket at {@code /eventbus/websocket}: the same frames, without SockJS's wrapper. */
+  void handleWebSocket(ServerWebSocket ws) {
+    accept(BrowserConnection.of(ws));
+  }
+
+  private void accept(BrowserConnection connection) {
+    BridgeSocket socket = new BridgeSocket(connection, vertx, sendTimeoutMs);
     sockets.add(socket);
     metrics.opened();
     // An abrupt client drop is normal life for a gateway, not an error worth a stack trace.
-    sock.exceptionHandler(e -> LOG.log(Level.FINE, socket + " failed: " + e));
-    // closeHandler, not endHandler: on a raw WebSocket only the close handler sees an abrupt drop.
-    sock.closeHandler(v -> onClosed(socket));
-    sock.handler(data -> onFrame(socket, data));
+    connection.handlers(data -> onFrame(socket, data), v -> onClosed(socket),
+        e -> LOG.log(Level.FINE, socket + " failed: " + e));
   }
 
   private void onFrame(BridgeSocket socket, Buffer data) {

@@ -18,30 +18,30 @@ final class ServerFrames {
    *
    * @throws io.vertx.core.json.EncodeException if the body is not something JSON can carry
    */
-  static String rec(String address, Object body, MultiMap headers, String replyAddress) {
+  static ServerFrame rec(String address, Object body, MultiMap headers, String replyAddress) {
     JsonObject frame = new JsonObject().put("type", FrameType.REC.wire()).put("address", address).put("body", body);
     if (headers != null && !headers.isEmpty()) frame.put("headers", headersJson(headers));
     if (replyAddress != null) frame.put("replyAddress", replyAddress);
-    return frame.encode();
+    return new ServerFrame(frame.encode());
   }
 
   /** {@code {"type":"err","body":reason}}: a refused client frame. */
-  static String refusal(String reason) {
-    return new JsonObject().put("type", FrameType.ERR.wire()).put("body", reason).encode();
+  static ServerFrame refusal(String reason) {
+    return new ServerFrame(new JsonObject().put("type", FrameType.ERR.wire()).put("body", reason).encode());
   }
 
   /** {@code {"type":"err","address":R,"failureCode":..,"failureType":..,"message":..}}: a failed send. */
-  static String replyFailure(String replyAddress, Throwable cause) {
+  static ServerFrame replyFailure(String replyAddress, Throwable cause) {
     ReplyException failure = cause instanceof ReplyException reply
         ? reply
         : new ReplyException(ReplyFailure.ERROR, -1, cause.getMessage());
-    return new JsonObject()
+    return new ServerFrame(new JsonObject()
         .put("type", FrameType.ERR.wire())
         .put("address", replyAddress)
         .put("failureCode", failure.failureCode())
         .put("failureType", failure.failureType().name())
         .put("message", failure.getMessage())
-        .encode();
+        .encode());
   }
 
   /** One header value stays a string; a repeated header becomes an array, as in the stock bridge. */
