@@ -111,6 +111,14 @@ class ConnectionTest extends BridgeTestBase {
   }
 
   @Test
+  void aPlainRequestToTheRawWebSocketIsRefusedWith400AndTheBridgeCarriesOn() {
+    Reply refused = call(HttpMethod.GET, "/eventbus/websocket", null);
+    assertEquals(400, refused.status());
+    assertTrue(!refused.body().contains("Exception"), refused.body());
+    assertEquals(200, call(HttpMethod.GET, "/eventbus/info", null).status());
+  }
+
+  @Test
   void dashboardPageIsServedAtRoot() {
     Reply page = call(HttpMethod.GET, "/", null);
     assertEquals(200, page.status());

@@ -135,8 +135,7 @@ public final class GatewayNode {
         + (config.has(Role.REST) ? ", REST API " + http + config.apiPort() + "/" : "")
         + ", cluster '" + config.clusterName() + "' on " + config.clusterHost()
         + " with config " + HazelcastSetup.source(config) + ", member list " + String.join(",", config.members()));
-    LOG.info("members (" + cluster.members().size() + "): " + cluster.members().stream()
-        .map(m -> m.id() + "@" + m.host() + " [" + Role.format(m.roles()) + "]").toList());
+    LOG.info(cluster.describeMembers());
   }
 
   /** Fails fast, before the cluster join, when a port this node needs is taken. */

@@ -71,12 +71,15 @@ final class HazelcastClusterView implements ClusterView {
   private void membershipChanged(String what, MembershipEvent event) {
     NodeInfo node = toNodeInfo(event.getMember());
     LOG.info("node " + node.id() + " (" + Role.format(node.roles()) + ", " + node.host() + ") " + what
-        + "; members now " + event.getMembers().size() + ": " + describe(event.getMembers()));
+        + "; " + describeMembers());
     listeners.forEach(Runnable::run);
   }
 
-  static String describe(Set<Member> members) {
-    return members.stream().map(m -> m.getUuid() + "@" + m.getAddress().getHost() + ":" + m.getAddress().getPort())
+  /** The members for a log line: {@code members (2): id@host [roles], ...}. */
+  String describeMembers() {
+    List<NodeInfo> members = members();
+    return "members (" + members.size() + "): " + members.stream()
+        .map(m -> m.id() + "@" + m.host() + " [" + Role.format(m.roles()) + "]")
         .collect(Collectors.joining(", "));
   }
 
