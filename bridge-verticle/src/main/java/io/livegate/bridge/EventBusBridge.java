@@ -10,7 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.HashSet;
@@ -62,12 +61,8 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     accept(BrowserConnection.of(sock));
   }
 
-  /** A raw WebSocket at {@code /eventbus/websocket}: the same frames, without SockJS's wrapper. */
-  void handleWebSocket(ServerWebSocket ws) {
-    accept(BrowserConnection.of(ws));
-  }
-
-  private void accept(BrowserConnection connection) {
+  /** Any connection that carries bridge frames: a SockJS session, or a raw WebSocket ({@link RawWebSocket}). */
+  void accept(BrowserConnection connection) {
     BridgeSocket socket = new BridgeSocket(connection, vertx, sendTimeoutMs);
     sockets.add(socket);
     metrics.opened();
