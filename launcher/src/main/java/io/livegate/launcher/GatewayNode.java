@@ -51,6 +51,7 @@ public final class GatewayNode {
       HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSetup.build(config, startedAt));
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       VertxOptions options = new VertxOptions()
+          .setPreferNativeTransport(true)
           .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()).setPort(0))
           .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
       return Vertx.builder().with(options).withClusterManager(manager).withMetrics(new MicrometerMetricsFactory(registry))
