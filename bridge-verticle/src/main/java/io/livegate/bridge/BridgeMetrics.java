@@ -8,15 +8,20 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The bridge's meters: open connections, accepted frames by type, refused frames by reason. */
+/**
+ * The bridge's meters: open connections, accepted frames by type, refused frames by reason, connections
+ * dropped for not reading.
+ */
 final class BridgeMetrics {
   static final String CONNECTIONS = "livegate.bridge.connections";
   static final String FRAMES_IN = "livegate.bridge.frames.in";
   static final String FRAMES_REFUSED = "livegate.bridge.frames.refused";
+  static final String SLOW_CONSUMERS = "livegate.bridge.slow.consumers.dropped";
 
   private final AtomicInteger connections = new AtomicInteger();
   private final Map<FrameType, Counter> framesIn = new EnumMap<>(FrameType.class);
   private final Map<String, Counter> refused = new HashMap<>();
+  private final Counter slowConsumers;
 
   BridgeMetrics(MeterRegistry registry) {
     Gauge.builder(CONNECTIONS, connections, AtomicInteger::get)
@@ -28,6 +33,9 @@ final class BridgeMetrics {
     for (String reason : BridgeErrors.ALL) {
       refused.put(reason, registry.counter(FRAMES_REFUSED, "reason", reason));
     }
+    slowConsumers = Counter.builder(SLOW_CONSUMERS)
+        .description("Browser connections dropped because they did not read what was sent to them")
+        .register(registry);
   }
 
   int connections() {
@@ -48,5 +56,9 @@ final class BridgeMetrics {
 
   void refused(String reason) {
     refused.get(reason).increment();
+  }
+
+  void slowConsumerDropped() {
+    slowConsumers.increment();
   }
 }

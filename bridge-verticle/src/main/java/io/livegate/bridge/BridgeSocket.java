@@ -1,5 +1,6 @@
 package io.livegate.bridge;
 
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.EncodeException;
@@ -24,15 +25,20 @@ final class BridgeSocket {
   private final BrowserConnection connection;
   private final Vertx vertx;
   private final long replyTimeoutMs;
+  private final Handler<BridgeSocket> tooSlow;
   private final Set<String> addresses = new HashSet<>();
   private final Map<String, PendingReply> pendingReplies = new HashMap<>();
   private long lastSeenNanos = System.nanoTime();
   private boolean closed;
 
-  BridgeSocket(BrowserConnection connection, Vertx vertx, long replyTimeoutMs) {
+  /**
+   * @param tooSlow called once, the first time the connection refuses a frame because too much waits for it
+   */
+  BridgeSocket(BrowserConnection connection, Vertx vertx, long replyTimeoutMs, Handler<BridgeSocket> tooSlow) {
     this.connection = connection;
     this.vertx = vertx;
     this.replyTimeoutMs = replyTimeoutMs;
+    this.tooSlow = tooSlow;
   }
 
   void touch() {
@@ -88,9 +94,10 @@ final class BridgeSocket {
 
   void write(ServerFrame frame) {
     if (closed) return;
-    // Slow consumers (a later issue): check the write queue here and drop or close instead of
-    // letting the write queue grow without bound.
-    connection.write(frame);
+    if (!connection.write(frame)) {
+      closed = true; // nothing more is written; the connection's close handler disposes of the rest
+      tooSlow.handle(this);
+    }
   }
 
   void refuse(String reason) {
@@ -99,6 +106,11 @@ final class BridgeSocket {
 
   void close() {
     connection.close();
+  }
+
+  /** Closes at once, discarding what waits to be sent (see {@link BrowserConnection#drop}). */
+  void drop() {
+    connection.drop();
   }
 
   /** The connection is gone: forget pending replies and their timers; later writes are dropped. */

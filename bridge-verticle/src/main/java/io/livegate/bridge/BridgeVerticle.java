@@ -43,9 +43,9 @@ public final class BridgeVerticle extends VerticleBase {
   public Future<?> start() {
     PermittedAddresses permitted = new PermittedAddresses(config.inboundPermitted(), config.outboundPermitted());
     EventBusBridge bridge = new EventBusBridge(vertx, new FrameValidator(permitted, config.maxFrameBytes()),
-        metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs());
+        metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs(), config.maxQueuedBytes());
     RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade((ContextInternal) context, frameLimit(),
-        transportLimit(), bridge::accept);
+        transportLimit(), config.maxQueuedBytes(), bridge::accept);
     Router router = Router.router(vertx);
     mountEventBus(router, bridge);
     mountDashboard(router);

@@ -6,23 +6,39 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
 /** A browser's connection, whatever carries it: a SockJS session or a raw WebSocket ({@link RawWebSocket}). */
 interface BrowserConnection {
-  void write(ServerFrame frame);
+  /**
+   * Queues the frame for the browser, unless what already waits for it is over the limit the connection was
+   * made with: then nothing is queued and the answer is false (a client that does not read).
+   */
+  boolean write(ServerFrame frame);
 
   void close();
+
+  /** Closes at once, without a goodbye and discarding what waits to be sent. */
+  void drop();
 
   void handlers(Handler<Buffer> data, Handler<Void> closed, Handler<Throwable> failed);
 
   /** SockJS: the stock client's transports (websocket, xhr-streaming, xhr-polling, ...). */
-  static BrowserConnection of(SockJSSocket sock) {
+  static BrowserConnection of(SockJSSocket sock, int maxQueuedBytes) {
+    // SockJS counts its queue in characters: near enough to bytes for the JSON of bridge frames.
+    sock.setWriteQueueMaxSize(maxQueuedBytes);
     return new BrowserConnection() {
       @Override
-      public void write(ServerFrame frame) {
+      public boolean write(ServerFrame frame) {
+        if (sock.writeQueueFull()) return false;
         sock.write(frame.text());
+        return true;
       }
 
       @Override
       public void close() {
         sock.close();
+      }
+
+      @Override
+      public void drop() {
+        sock.close(1008, "not reading");
       }
 
       @Override

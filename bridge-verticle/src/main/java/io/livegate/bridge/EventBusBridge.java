@@ -34,10 +34,11 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private final String nodeId;
   private final long sendTimeoutMs;
   private final long idleTimeoutMs;
+  private final int maxQueuedBytes;
   private final Set<BridgeSocket> sockets = new HashSet<>();
 
   EventBusBridge(Vertx vertx, FrameValidator validator, BridgeMetrics metrics, String nodeId, long sendTimeoutMs,
-      long idleTimeoutMs) {
+      long idleTimeoutMs, int maxQueuedBytes) {
     this.vertx = vertx;
     this.eventBus = vertx.eventBus();
     this.validator = validator;
@@ -46,6 +47,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     this.nodeId = nodeId;
     this.sendTimeoutMs = sendTimeoutMs;
     this.idleTimeoutMs = idleTimeoutMs;
+    this.maxQueuedBytes = maxQueuedBytes;
   }
 
   /**
@@ -58,12 +60,12 @@ final class EventBusBridge implements Handler<SockJSSocket> {
 
   @Override
   public void handle(SockJSSocket sock) {
-    accept(BrowserConnection.of(sock));
+    accept(BrowserConnection.of(sock, maxQueuedBytes));
   }
 
   /** Any connection that carries bridge frames: a SockJS session, or a raw WebSocket ({@link RawWebSocket}). */
   void accept(BrowserConnection connection) {
-    BridgeSocket socket = new BridgeSocket(connection, vertx, sendTimeoutMs);
+    BridgeSocket socket = new BridgeSocket(connection, vertx, sendTimeoutMs, this::dropSlowConsumer);
     sockets.add(socket);
     metrics.opened();
     // An abrupt client drop is normal life for a gateway, not an error worth a stack trace.
@@ -138,6 +140,17 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     metrics.closed();
     subscriptions.leaveAll(socket);
     socket.dispose();
+  }
+
+  /**
+   * A socket that does not read must not make the node's memory grow: once more than the limit waits for it,
+   * it is dropped (its close handler then forgets it), counted and logged, and everyone else carries on.
+   */
+  private void dropSlowConsumer(BridgeSocket socket) {
+    metrics.slowConsumerDropped();
+    LOG.warning(() -> "Dropped " + socket + ": it does not read, and more than " + maxQueuedBytes
+        + " bytes wait for it (--max-queued-bytes)");
+    socket.drop();
   }
 
   private void closeIdleSockets() {

@@ -1,6 +1,8 @@
 package io.livegate.bridge;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -29,6 +31,7 @@ import io.vertx.core.net.impl.ShutdownEvent;
 final class RawWebSocket extends ChannelInboundHandlerAdapter implements BrowserConnection {
   private final ContextInternal context;
   private final DeferredFlush flusher;
+  private final int maxQueuedBytes;
   private final Runnable onDisconnected;
   private ChannelHandlerContext ctx;
   private Handler<Buffer> dataHandler;
@@ -38,11 +41,13 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
   private boolean closing;
 
   /**
+   * @param maxQueuedBytes what may wait in the channel to be sent before {@link #write} refuses more
    * @param onDisconnected run once when the channel closes (what Vert.x would have counted), or null
    */
-  RawWebSocket(ContextInternal context, DeferredFlush flusher, Runnable onDisconnected) {
+  RawWebSocket(ContextInternal context, DeferredFlush flusher, int maxQueuedBytes, Runnable onDisconnected) {
     this.context = context;
     this.flusher = flusher;
+    this.maxQueuedBytes = maxQueuedBytes;
     this.onDisconnected = onDisconnected;
   }
 
@@ -54,14 +59,17 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
   }
 
   @Override
-  public void write(ServerFrame frame) {
-    if (closing) return;
-    // Slow consumers (a later issue): bound what waits in the channel's outbound buffer here.
-    ctx.write(frame.webSocketFrame(), ctx.voidPromise());
+  public boolean write(ServerFrame frame) {
+    ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
+    if (closing || queued == null) return true; // gone: nothing waits, nothing to refuse
+    ByteBuf bytes = frame.webSocketFrame();
+    if (queued.totalPendingWriteBytes() + bytes.readableBytes() > maxQueuedBytes) return false;
+    ctx.write(bytes, ctx.voidPromise());
     if (!flushRequested) {
       flushRequested = true;
       flusher.request(this);
     }
+    return true;
   }
 
   void flush() {
@@ -72,6 +80,12 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
   @Override
   public void close() {
     close(WebSocketCloseStatus.NORMAL_CLOSURE);
+  }
+
+  @Override
+  public void drop() {
+    closing = true;
+    ctx.close(); // what waits is discarded: a close frame would only wait behind it
   }
 
   /** Sends a close frame with {@code status} and closes the connection (a server need not wait for the echo). */

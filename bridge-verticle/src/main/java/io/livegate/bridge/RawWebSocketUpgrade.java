@@ -51,13 +51,15 @@ final class RawWebSocketUpgrade {
   private final DeferredFlush flusher;
   private final WebSocketDecoderConfig decoderConfig;
   private final int maxMessageBytes;
+  private final int maxQueuedBytes;
   private final Handler<BrowserConnection> accepted;
 
   /**
    * @param maxFrameBytes   largest WebSocket frame the decoder reads; beyond, the connection is closed (1009)
    * @param maxMessageBytes largest message once fragments are joined; beyond, the connection is closed (1009)
+   * @param maxQueuedBytes  what may wait to be sent to one socket (see {@link RawWebSocket#write})
    */
-  RawWebSocketUpgrade(ContextInternal context, int maxFrameBytes, int maxMessageBytes,
+  RawWebSocketUpgrade(ContextInternal context, int maxFrameBytes, int maxMessageBytes, int maxQueuedBytes,
       Handler<BrowserConnection> accepted) {
     this.context = context;
     this.flusher = new DeferredFlush(context.nettyEventLoop());
@@ -69,6 +71,7 @@ final class RawWebSocketUpgrade {
         .closeOnProtocolViolation(true)
         .build();
     this.maxMessageBytes = maxMessageBytes;
+    this.maxQueuedBytes = maxQueuedBytes;
     this.accepted = accepted;
   }
 
@@ -90,7 +93,7 @@ final class RawWebSocketUpgrade {
 
   private void takeOver(HttpServerRequest request, ConnectionBase connection) {
     Channel channel = connection.channel();
-    RawWebSocket socket = new RawWebSocket(context, flusher, disconnectedMetric(connection));
+    RawWebSocket socket = new RawWebSocket(context, flusher, maxQueuedBytes, disconnectedMetric(connection));
     new WebSocketServerHandshaker13(request.path(), null, decoderConfig)
         .handshake(channel, nettyRequest(request))
         .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);

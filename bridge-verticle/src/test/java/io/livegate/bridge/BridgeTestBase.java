@@ -27,7 +27,7 @@ abstract class BridgeTestBase {
     NodeConfig d = NodeConfig.defaults();
     return new NodeConfig(d.roles(), "127.0.0.1", 0, 0, d.clusterHost(), d.clusterPort(), d.members(),
         d.clusterName(), d.clusterConfig(), inbound, outbound, d.simulatorMinMs(), d.simulatorMaxMs(), 2000,
-        d.maxBodyBytes(), d.maxFrameBytes(), d.idleTimeoutMs());
+        d.maxBodyBytes(), d.maxFrameBytes(), d.idleTimeoutMs(), d.maxQueuedBytes());
   }
 
   @BeforeEach
@@ -47,9 +47,13 @@ abstract class BridgeTestBase {
 
   /** Deploys one more bridge, with its own configuration, on the same Vert.x; returns its port. */
   protected int startAnotherBridge(NodeConfig config) {
-    BridgeVerticle other = new BridgeVerticle(config, new StubCluster(), new SimpleMeterRegistry());
+    return startAnotherBridge(config, new SimpleMeterRegistry()).port();
+  }
+
+  protected BridgeVerticle startAnotherBridge(NodeConfig config, SimpleMeterRegistry meters) {
+    BridgeVerticle other = new BridgeVerticle(config, new StubCluster(), meters);
     await(vertx.deployVerticle(other));
-    return other.port();
+    return other;
   }
 
   protected BridgeClient connect() {

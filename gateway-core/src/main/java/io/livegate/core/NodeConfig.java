@@ -24,6 +24,8 @@ import java.util.Set;
  * @param maxBodyBytes     the largest REST body accepted
  * @param maxFrameBytes    the largest bridge frame accepted
  * @param idleTimeoutMs    a bridge socket that sends nothing (not even a ping) for this long is closed
+ * @param maxQueuedBytes   what may wait to be sent to one bridge socket; a socket that lets more pile up
+ *                         (it does not read) is dropped
  */
 public record NodeConfig(
     Set<Role> roles,
@@ -42,7 +44,8 @@ public record NodeConfig(
     long sendTimeoutMs,
     int maxBodyBytes,
     int maxFrameBytes,
-    long idleTimeoutMs) {
+    long idleTimeoutMs,
+    int maxQueuedBytes) {
 
   public boolean has(Role role) {
     return roles.contains(role);
@@ -52,13 +55,19 @@ public record NodeConfig(
   public static NodeConfig defaults() {
     return new NodeConfig(Role.all(), "0.0.0.0", 8080, 8081, "127.0.0.1", 5701, List.of("127.0.0.1"),
         "livegate", null, Addresses.DEFAULT_INBOUND, Addresses.DEFAULT_OUTBOUND, 2000, 7000, 5000,
-        64 * 1024, 64 * 1024, 10_000);
+        64 * 1024, 64 * 1024, 10_000, 1024 * 1024);
   }
 
   public NodeConfig withIdleTimeout(long ms) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, ms);
+        maxBodyBytes, maxFrameBytes, ms, maxQueuedBytes);
+  }
+
+  public NodeConfig withMaxQueuedBytes(int bytes) {
+    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, bytes);
   }
 
 }

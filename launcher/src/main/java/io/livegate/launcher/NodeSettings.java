@@ -45,7 +45,9 @@ public final class NodeSettings {
       new Setting("--send-timeout-ms", "SEND_TIMEOUT_MS", "5000", "default reply timeout for sends (REST and bridge)"),
       new Setting("--max-body-bytes", "MAX_BODY_BYTES", "65536", "largest REST request body (413 beyond)"),
       new Setting("--max-frame-bytes", "MAX_FRAME_BYTES", "65536", "largest bridge frame from a browser"),
-      new Setting("--idle-timeout-ms", "IDLE_TIMEOUT_MS", "10000", "close a bridge socket silent (no frame, no ping) this long"));
+      new Setting("--idle-timeout-ms", "IDLE_TIMEOUT_MS", "10000", "close a bridge socket silent (no frame, no ping) this long"),
+      new Setting("--max-queued-bytes", "MAX_QUEUED_BYTES", "1048576",
+          "drop a bridge socket that lets more than this wait to be sent to it (a client that does not read)"));
 
   /** What the command line asked for: a configuration to run, or the usage text. */
   public record Parsed(NodeConfig config, boolean helpRequested) {}
@@ -94,7 +96,8 @@ public final class NodeSettings {
         number(v, "--send-timeout-ms", 1, 600_000),
         (int) number(v, "--max-body-bytes", 1, 64 * 1024 * 1024),
         (int) number(v, "--max-frame-bytes", 64, 16 * 1024 * 1024),
-        number(v, "--idle-timeout-ms", 100, 3_600_000));
+        number(v, "--idle-timeout-ms", 100, 3_600_000),
+        (int) number(v, "--max-queued-bytes", 4096, 1024 * 1024 * 1024));
     if (config.simulatorMaxMs() < config.simulatorMinMs()) {
       throw new BadSetting("--simulator-max-ms must not be below --simulator-min-ms");
     }

@@ -27,6 +27,8 @@ class NodeSettingsTest {
     assertEquals("127.0.0.1", config.clusterHost());
     assertEquals(List.of("127.0.0.1"), config.members());
     assertNull(config.clusterConfig(), "packaged cluster.xml");
+    assertEquals(1024 * 1024, config.maxQueuedBytes());
+    assertEquals(1000, parse(Map.of("MAX_QUEUED_BYTES", "5000"), "--max-queued-bytes", "1000000").maxQueuedBytes() / 1000);
   }
 
   @Test
@@ -70,6 +72,7 @@ class NodeSettingsTest {
     assertRefused("--members must name at least one entry", "--members", ",");
     assertRefused("--simulator-max-ms must not be below --simulator-min-ms", "--simulator-min-ms", "500",
         "--simulator-max-ms", "100");
+    assertRefused("--max-queued-bytes: 100 is outside 4096..1073741824", "--max-queued-bytes", "100");
     assertRefused("--bridge-port and --api-port are both 9000", "--bridge-port", "9000", "--api-port", "9000");
     NodeSettings.BadSetting fromEnv = assertThrows(NodeSettings.BadSetting.class,
         () -> parse(Map.of("BRIDGE_PORT", "x")));

@@ -490,7 +490,7 @@ class RestVerticleTest {
     NodeConfig d = NodeConfig.defaults();
     return new NodeConfig(d.roles(), HOST, 0, 0, d.clusterHost(), d.clusterPort(), d.members(), d.clusterName(),
         d.clusterConfig(), d.inboundPermitted(), d.outboundPermitted(), d.simulatorMinMs(), d.simulatorMaxMs(),
-        d.sendTimeoutMs(), MAX_BODY, d.maxFrameBytes(), d.idleTimeoutMs());
+        d.sendTimeoutMs(), MAX_BODY, d.maxFrameBytes(), d.idleTimeoutMs(), d.maxQueuedBytes());
   }
 
   /** A cluster of three: this node with every role, then two younger ones that the tests keep silent. */

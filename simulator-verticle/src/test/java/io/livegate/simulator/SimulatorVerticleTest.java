@@ -32,7 +32,7 @@ class SimulatorVerticleTest {
     NodeConfig d = NodeConfig.defaults();
     return new NodeConfig(d.roles(), d.httpHost(), d.bridgePort(), d.apiPort(), d.clusterHost(), d.clusterPort(),
         d.members(), d.clusterName(), d.clusterConfig(), d.inboundPermitted(), d.outboundPermitted(), 20, 60,
-        d.sendTimeoutMs(), d.maxBodyBytes(), d.maxFrameBytes(), d.idleTimeoutMs());
+        d.sendTimeoutMs(), d.maxBodyBytes(), d.maxFrameBytes(), d.idleTimeoutMs(), d.maxQueuedBytes());
   }
 
   @BeforeEach

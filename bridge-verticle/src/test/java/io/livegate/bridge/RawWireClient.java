@@ -1,0 +1,144 @@
+package io.livegate.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A WebSocket client written byte by byte over a plain socket, for what a library client would not do:
+ * bad handshakes, hand-made frames, and not reading at all. Blocking, with a 5 s read timeout.
+ */
+final class RawWireClient implements AutoCloseable {
+  static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+
+  record Frame(int opcode, byte[] payload) {
+    int status() {
+      return ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
+    }
+  }
+
+  private final Socket tcp;
+  private final DataInputStream in;
+  private final OutputStream out;
+
+  /** @param receiveBuffer the socket's receive buffer in bytes, or 0 for the system's */
+  RawWireClient(int port, int receiveBuffer) throws IOException {
+    tcp = new Socket();
+    if (receiveBuffer > 0) tcp.setReceiveBufferSize(receiveBuffer);
+    tcp.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+    tcp.setSoTimeout(5000);
+    in = new DataInputStream(tcp.getInputStream());
+    out = tcp.getOutputStream();
+  }
+
+  static String upgradeHeaders(int version) {
+    return "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + KEY
+        + "\r\nSec-WebSocket-Version: " + version + "\r\n";
+  }
+
+  /** Sends one request to {@code /eventbus/websocket} and returns the response head. */
+  String request(String method, String headers) throws IOException {
+    out.write((method + " /eventbus/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n" + headers + "\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    return readHead();
+  }
+
+  /** The handshake, which must succeed. */
+  RawWireClient open() throws IOException {
+    String response = request("GET", upgradeHeaders(13));
+    assertTrue(response.startsWith("HTTP/1.1 101"), response);
+    return this;
+  }
+
+  /** A client frame: masked, as RFC 6455 requires of clients (a zero mask keeps the payload as it is). */
+  void writeFrame(int opcode, boolean fin, byte[] payload) throws IOException {
+    out.write((fin ? 0x80 : 0) | opcode);
+    if (payload.length < 126) {
+      out.write(0x80 | payload.length);
+    } else {
+      out.write(0x80 | 126);
+      out.write(payload.length >>> 8);
+      out.write(payload.length & 0xFF);
+    }
+    out.write(new byte[4]);
+    out.write(payload);
+    out.flush();
+  }
+
+  void writeText(String text) throws IOException {
+    writeFrame(0x01, true, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  void writeRaw(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
+  Frame readFrame() throws IOException {
+    int first = in.readUnsignedByte();
+    int second = in.readUnsignedByte();
+    assertEquals(0, second & 0x80, "a server never masks");
+    long length = second & 0x7F;
+    if (length == 126) length = in.readUnsignedShort();
+    else if (length == 127) length = in.readLong();
+    byte[] payload = new byte[(int) length];
+    in.readFully(payload);
+    return new Frame(first & 0x0F, payload);
+  }
+
+  String readText() throws IOException {
+    Frame frame = readFrame();
+    assertEquals(0x01, frame.opcode(), "a text frame");
+    return new String(frame.payload(), StandardCharsets.UTF_8);
+  }
+
+  /** A bridge.ping round trip: frames of a socket are handled in order, so what came before is done. */
+  void bridgePing() throws IOException {
+    writeText("{\"type\":\"send\",\"address\":\"bridge.ping\",\"replyAddress\":\"p\"}");
+    assertEquals("p", new JsonObject(readText()).getString("address"));
+  }
+
+  /** Registers and waits until the bridge has handled it. */
+  void register(String address) throws IOException {
+    writeText(new JsonObject().put("type", "register").put("address", address).encode());
+    bridgePing();
+  }
+
+  /** Reads until the server has closed the connection; fails if it does not within the read timeout. */
+  void assertEndOfStream() throws IOException {
+    try {
+      while (in.read() >= 0) {
+        // what was sent before the close
+      }
+    } catch (EOFException e) {
+      // closed
+    }
+  }
+
+  private String readHead() throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int matched = 0;
+    while (matched < 4) {
+      int b = in.read();
+      if (b < 0) break;
+      head.write(b);
+      matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
+    }
+    return head.toString(StandardCharsets.US_ASCII);
+  }
+
+  @Override
+  public void close() throws IOException {
+    tcp.close();
+  }
+}
