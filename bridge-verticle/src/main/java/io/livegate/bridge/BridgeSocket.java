@@ -24,15 +24,17 @@ final class BridgeSocket {
   private final BrowserConnection connection;
   private final Vertx vertx;
   private final long replyTimeoutMs;
+  private final BridgeMetrics metrics;
   private final Set<String> addresses = new HashSet<>();
   private final Map<String, PendingReply> pendingReplies = new HashMap<>();
   private long lastSeenNanos = System.nanoTime();
   private boolean closed;
 
-  BridgeSocket(BrowserConnection connection, Vertx vertx, long replyTimeoutMs) {
+  BridgeSocket(BrowserConnection connection, Vertx vertx, long replyTimeoutMs, BridgeMetrics metrics) {
     this.connection = connection;
     this.vertx = vertx;
     this.replyTimeoutMs = replyTimeoutMs;
+    this.metrics = metrics;
   }
 
   void touch() {
@@ -91,6 +93,7 @@ final class BridgeSocket {
     // Slow consumers (a later issue): check the write queue here and drop or close instead of
     // letting the write queue grow without bound.
     connection.write(frame);
+    metrics.sent(frame.type());
   }
 
   void refuse(String reason) {
@@ -99,6 +102,11 @@ final class BridgeSocket {
 
   void close() {
     connection.close();
+  }
+
+  /** Closes with a WebSocket close code and reason the client can act on (e.g. 1012: reconnect elsewhere). */
+  void close(short code, String reason) {
+    connection.close(code, reason);
   }
 
   /** The connection is gone: forget pending replies and their timers; later writes are dropped. */

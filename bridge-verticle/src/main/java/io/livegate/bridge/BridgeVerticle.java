@@ -4,10 +4,12 @@ import io.livegate.core.ClusterView;
 import io.livegate.core.NodeConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -23,11 +25,16 @@ public final class BridgeVerticle extends VerticleBase {
   private static final String EVENTBUS_ROUTE = "/eventbus/*";
   private static final String WEBROOT = "webroot";
   private static final String RAW_WEBSOCKET = "/eventbus/websocket";
+  /** The close code of a draining node: 1012, Service Restart. Clients reconnect, through the balancer. */
+  public static final short DRAIN_CLOSE_CODE = 1012;
+  public static final String DRAIN_CLOSE_REASON = "node draining, reconnect";
 
   private final NodeConfig config;
   private final ClusterView cluster;
   private final BridgeMetrics metrics;
   private volatile HttpServer server;
+  private volatile boolean draining;
+  private EventBusBridge bridge;
 
   public BridgeVerticle(NodeConfig config, ClusterView cluster, MeterRegistry registry) {
     this.config = config;
@@ -38,7 +45,7 @@ public final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PermittedAddresses permitted = new PermittedAddresses(config.inboundPermitted(), config.outboundPermitted());
-    EventBusBridge bridge = new EventBusBridge(vertx, new FrameValidator(permitted, config.maxFrameBytes()),
+    bridge = new EventBusBridge(vertx, new FrameValidator(permitted, config.maxFrameBytes()),
         metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs());
     Router router = Router.router(vertx);
     mountEventBus(router, bridge);
@@ -52,12 +59,32 @@ public final class BridgeVerticle extends VerticleBase {
     return metrics.connections();
   }
 
+  /**
+   * Drains this bridge: from now on new bridge connections are refused with 503, and the open ones are
+   * closed with {@link #DRAIN_CLOSE_CODE} and {@link #DRAIN_CLOSE_REASON}. Completes once the close frames
+   * are written; {@link #openConnections()} falls to 0 as the clients acknowledge them.
+   */
+  public Future<Void> drain() {
+    draining = true;
+    Promise<Void> closing = Promise.promise();
+    context.runOnContext(v -> {
+      bridge.drain(DRAIN_CLOSE_CODE, DRAIN_CLOSE_REASON);
+      closing.complete();
+    });
+    return closing.future();
+  }
+
+  public boolean isDraining() {
+    return draining;
+  }
+
   /** The port the bridge listens on (the actual one if configured as 0), or -1 before it listens. */
   public int port() {
     return server == null ? -1 : server.actualPort();
   }
 
   private void mountEventBus(Router router, EventBusBridge bridge) {
+    router.route(EVENTBUS_ROUTE).handler(this::refuseWhileDraining);
     // The raw WebSocket is ours, ahead of SockJS's own route for it (and of the body handler, which
     // would read the upgrade request): the same frames, with a lighter connection and a shared write.
     router.get(RAW_WEBSOCKET).handler(ctx -> ctx.request().toWebSocket()
@@ -67,6 +94,15 @@ public final class BridgeVerticle extends VerticleBase {
     router.route(EVENTBUS_ROUTE).handler(BodyHandler.create(false).setBodyLimit(transportLimit()));
     router.route(EVENTBUS_ROUTE)
         .subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()).socketHandler(bridge));
+  }
+
+  /** A load balancer takes the 503 as its cue to try another node (nginx: {@code proxy_next_upstream http_503}). */
+  private void refuseWhileDraining(RoutingContext ctx) {
+    if (!draining) {
+      ctx.next();
+      return;
+    }
+    ctx.response().setStatusCode(503).putHeader("Retry-After", "1").end("node draining: connect to another node\n");
   }
 
   private void mountDashboard(Router router) {

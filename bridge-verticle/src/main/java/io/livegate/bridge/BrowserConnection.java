@@ -14,6 +14,9 @@ interface BrowserConnection {
 
   void close();
 
+  /** Closes with a WebSocket close code and reason; SockJS carries them in its close frame. */
+  void close(short code, String reason);
+
   void handlers(Handler<Buffer> data, Handler<Void> closed, Handler<Throwable> failed);
 
   /** SockJS: the stock client's transports (websocket, xhr-streaming, xhr-polling, ...). */
@@ -27,6 +30,12 @@ interface BrowserConnection {
       @Override
       public void close() {
         sock.close();
+      }
+
+      @Override
+      public void close(short code, String reason) {
+        // vertx-web 5.0.10 ignores both and sends SockJS's own close frame (3000, "Go away!").
+        sock.close(code, reason);
       }
 
       @Override
@@ -59,6 +68,11 @@ interface BrowserConnection {
       @Override
       public void close() {
         ws.close();
+      }
+
+      @Override
+      public void close(short code, String reason) {
+        ws.close(code, reason);
       }
 
       @Override

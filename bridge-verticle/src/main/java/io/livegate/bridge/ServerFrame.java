@@ -8,11 +8,18 @@ import java.nio.charset.StandardCharsets;
  * Used only on the bridge verticle's context.
  */
 final class ServerFrame {
+  private final FrameType type;
   private final String text;
   private byte[] utf8;
 
-  ServerFrame(String text) {
+  ServerFrame(FrameType type, String text) {
+    this.type = type;
     this.text = text;
+  }
+
+  /** {@code rec} or {@code err}: what the frames-out metric counts it as. */
+  FrameType type() {
+    return type;
   }
 
   String text() {
