@@ -1,0 +1,96 @@
+package io.livegate.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What an operator sees and does on real clustered nodes in this JVM: /metrics, and drain through the API. */
+class NodeOperationsTest {
+
+  @Test
+  void metricsMoveAsTrafficFlows() throws Exception {
+    try (TestCluster cluster = new TestCluster()) {
+      GatewayNode node = cluster.start("bridge,rest,simulator");
+      String before = metrics(cluster, node);
+      assertEquals(0, value(before, "livegate_bridge_connections"));
+      assertEquals(1, value(before, "livegate_cluster_nodes"));
+      assertEquals(1, value(before, "livegate_simulator_active"));
+      assertTrue(value(before, "jvm_memory_used_bytes", "area=\"heap\"") > 0, "JVM memory");
+
+      BridgeClient browser = cluster.connect(node);
+      browser.register("public.ops");
+      for (int i = 0; i < 3; i++) {
+        assertEquals(202, cluster.post(node, "/api/publish/public.ops", "{\"n\":" + i + "}").statusCode());
+      }
+      for (int i = 0; i < 3; i++) browser.next(f -> "public.ops".equals(f.getString("address")), 5);
+      browser.sendRaw("not json");
+      browser.next(f -> "err".equals(f.getString("type")), 5);
+      browser.send(new JsonObject().put("type", "register").put("address", "gateway.internal.x"));
+      browser.next(f -> "err".equals(f.getString("type")), 5);
+
+      String after = metrics(cluster, node);
+      assertEquals(1, value(after, "livegate_bridge_connections"));
+      // Frames in counts accepted frames: the refused register is counted under its reason instead.
+      assertEquals(1, delta(before, after, "livegate_bridge_frames_in_total", "type=\"register\""));
+      assertTrue(delta(before, after, "livegate_bridge_frames_in_total", "type=\"send\"") >= 1, "the ping");
+      assertTrue(delta(before, after, "livegate_bridge_frames_out_total", "type=\"rec\"") >= 4, "3 publications, 1 pong");
+      assertEquals(2, delta(before, after, "livegate_bridge_frames_out_total", "type=\"err\""));
+      assertEquals(1, delta(before, after, "livegate_bridge_frames_refused_total", "reason=\"invalid_json\""));
+      assertEquals(1, delta(before, after, "livegate_bridge_frames_refused_total", "reason=\"access_denied\""));
+      assertEquals(3, delta(before, after, "vertx_eventbus_published_total", "address=\"public\""));
+      assertTrue(delta(before, after, "vertx_eventbus_published_total", "address=\"events\"") >= 0);
+      assertEquals(1, value(after, "vertx_eventbus_handlers", "address=\"public\""), "one consumer for the browsers");
+      assertTrue(after.contains("vertx_eventbus_pending{address=\"public\""), "pending by family");
+      assertTrue(!after.contains("address=\"public.ops\""), "families, not addresses");
+    }
+  }
+
+  @Test
+  void drainThroughTheApiClosesBridgeConnectionsWith1012AndTheNodeLeavesTheCluster() throws Exception {
+    try (TestCluster cluster = new TestCluster()) {
+      GatewayNode a = cluster.start("bridge,rest,simulator");
+      GatewayNode b = cluster.start("bridge,rest,simulator");
+      TestCluster.eventually("B listed by A", 10, () -> ids(cluster, a).size() == 2);
+      BridgeClient onB = cluster.connect(b);
+      onB.register("events.updates");
+
+      assertEquals(202, cluster.post(b, "/api/admin/drain", "").statusCode());
+
+      TestCluster.eventually("B's client closed", 10, onB::isClosed);
+      assertEquals((short) 1012, onB.closeStatusCode());
+      assertEquals("node draining, reconnect", onB.closeReason());
+      TestCluster.await(b.drained(), 20);
+      TestCluster.eventually("B gone from A's list", 10, () -> ids(cluster, a).equals(List.of(a.nodeId())));
+      assertEquals(404, cluster.post(a, "/api/admin/nope", "").statusCode());
+    }
+  }
+
+  private static List<String> ids(TestCluster cluster, GatewayNode node) {
+    try {
+      return cluster.clusterNodeIds(node);
+    } catch (Exception e) {
+      return List.of();
+    }
+  }
+
+  private static String metrics(TestCluster cluster, GatewayNode node) throws Exception {
+    return cluster.get(node, "/metrics").bodyAsString();
+  }
+
+  private static double delta(String before, String after, String name, String... labels) {
+    return value(after, name, labels) - value(before, name, labels);
+  }
+
+  /** The sum of every sample of {@code name} whose labels include all of {@code labels}; 0 if none. */
+  static double value(String prometheusText, String name, String... labels) {
+    return prometheusText.lines()
+        .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+        .filter(line -> Arrays.stream(labels).allMatch(line::contains))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+}
