@@ -24,6 +24,7 @@ import java.util.Set;
  * @param maxBodyBytes     the largest REST body accepted
  * @param maxFrameBytes    the largest bridge frame accepted
  * @param idleTimeoutMs    a bridge socket that sends nothing (not even a ping) for this long is closed
+ * @param eventBusPort     the clustered event bus's TCP port; 0 for any free one
  */
 public record NodeConfig(
     Set<Role> roles,
@@ -42,7 +43,18 @@ public record NodeConfig(
     long sendTimeoutMs,
     int maxBodyBytes,
     int maxFrameBytes,
-    long idleTimeoutMs) {
+    long idleTimeoutMs,
+    int eventBusPort) {
+
+  /** Without an event-bus port: any free one. */
+  public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
+      List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
+      List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
+      int maxFrameBytes, long idleTimeoutMs) {
+    this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
+        inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
+        idleTimeoutMs, 0);
+  }
 
   public boolean has(Role role) {
     return roles.contains(role);
@@ -58,7 +70,7 @@ public record NodeConfig(
   public NodeConfig withIdleTimeout(long ms) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, ms);
+        maxBodyBytes, maxFrameBytes, ms, eventBusPort);
   }
 
 }

@@ -27,6 +27,14 @@ class NodeSettingsTest {
     assertEquals("127.0.0.1", config.clusterHost());
     assertEquals(List.of("127.0.0.1"), config.members());
     assertNull(config.clusterConfig(), "packaged cluster.xml");
+    assertEquals(0, config.eventBusPort(), "any free port");
+  }
+
+  @Test
+  void theEventBusPortCanBeFixedForFirewallsBetweenHosts() {
+    assertEquals(5801, parse(Map.of("EVENTBUS_PORT", "5801")).eventBusPort());
+    assertEquals(5802, parse(Map.of("EVENTBUS_PORT", "5801"), "--eventbus-port", "5802").eventBusPort());
+    assertRefused("--eventbus-port: 70000 is outside 0..65535", "--eventbus-port", "70000");
   }
 
   @Test

@@ -38,8 +38,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BehindNginxIT {
-  private static final int BROWSERS = 50;
-  private static final int PUBLICATIONS = 120;
+  /** scripts/soak-ops.sh raises these: {@code -Dops.browsers=300 -Dops.publications=2000}. */
+  private static final int BROWSERS = Integer.getInteger("ops.browsers", 50);
+  private static final int PUBLICATIONS = Integer.getInteger("ops.publications", 120);
   private static final long RECONNECT_BOUND_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final String clusterName = "ops-it-" + UUID.randomUUID();
