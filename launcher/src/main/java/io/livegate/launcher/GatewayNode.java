@@ -39,6 +39,7 @@ public final class GatewayNode {
   private volatile boolean ready;
   private BridgeVerticle bridge;
   private final AtomicBoolean draining = new AtomicBoolean();
+  private final Promise<Void> drainStarted = Promise.promise();
   private final Promise<Void> drained = Promise.promise();
 
   private GatewayNode(NodeConfig config, Vertx vertx, HazelcastClusterView cluster, PrometheusMeterRegistry registry) {
@@ -102,6 +103,7 @@ public final class GatewayNode {
    */
   public Future<Void> drain() {
     if (!draining.compareAndSet(false, true)) return drained.future();
+    drainStarted.complete();
     long start = System.nanoTime();
     ready = false;
     LOG.info("draining: refusing new bridge connections, closing " + (bridge == null ? 0 : bridge.openConnections())
@@ -113,6 +115,11 @@ public final class GatewayNode {
         .onFailure(e -> LOG.warning("drain failed: " + e))
         .onComplete(drained);
     return drained.future();
+  }
+
+  /** Completes when a drain starts, however it was started. */
+  public Future<Void> drainStarted() {
+    return drainStarted.future();
   }
 
   /** Completes once a drain, however it was started (SIGTERM, {@code POST /api/admin/drain}), has ended. */

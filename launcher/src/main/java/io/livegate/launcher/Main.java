@@ -37,16 +37,26 @@ public final class Main {
 
   /**
    * SIGTERM and {@code POST /api/admin/drain} drain the node, and the process exits 0 once it has left the
-   * cluster (1 if that fails). SIGTERM is ours rather than the JVM's, which would exit 143 after the hooks.
-   * Any other way out (Ctrl-C, SIGHUP) drains in a shutdown hook.
+   * cluster (1 if that fails or takes longer than {@link #STOP_TIMEOUT_S}). SIGTERM is ours rather than the
+   * JVM's, which would exit 143 after the hooks. Any other way out (Ctrl-C, SIGHUP) drains in a shutdown hook.
    */
   private static void drainOnRequest(GatewayNode node) {
     node.drained().onComplete(left -> exitOnOwnThread(left.succeeded() ? 0 : StartupFailure.FAILED));
+    node.drainStarted().onComplete(started -> exitIfNotDrainedInTime(node));
     Signal.handle(new Signal("TERM"), signal -> {
       LOG.info("SIGTERM");
-      if (!drainWithinBound(node)) Runtime.getRuntime().halt(StartupFailure.FAILED);
+      node.drain();
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> drainWithinBound(node), "livegate-shutdown"));
+  }
+
+  /** A node that has not left the cluster {@link #STOP_TIMEOUT_S} after its drain started exits 1. */
+  private static void exitIfNotDrainedInTime(GatewayNode node) {
+    Thread watchdog = new Thread(() -> {
+      if (!drainWithinBound(node)) Runtime.getRuntime().halt(StartupFailure.FAILED);
+    }, "livegate-drain-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
   }
 
   /** Drains and waits for the node to leave, at most {@link #STOP_TIMEOUT_S}; true if it left in time. */
