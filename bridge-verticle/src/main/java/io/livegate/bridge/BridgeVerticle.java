@@ -4,10 +4,14 @@ import io.livegate.core.ClusterView;
 import io.livegate.core.NodeConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -25,6 +29,7 @@ public final class BridgeVerticle extends VerticleBase {
   private static final String EVENTBUS_ROUTE = "/eventbus/*";
   private static final String WEBROOT = "webroot";
   private static final String RAW_WEBSOCKET = "/eventbus/websocket";
+  private static final String RAW_WEBSOCKET_SLASH = RAW_WEBSOCKET + "/";
   /** The close code of a draining node: 1012, Service Restart. Clients reconnect, through the balancer. */
   public static final short DRAIN_CLOSE_CODE = 1012;
   public static final String DRAIN_CLOSE_REASON = "node draining, reconnect";
@@ -47,11 +52,13 @@ public final class BridgeVerticle extends VerticleBase {
     PermittedAddresses permitted = new PermittedAddresses(config.inboundPermitted(), config.outboundPermitted());
     bridge = new EventBusBridge(vertx, new FrameValidator(permitted, config.maxFrameBytes()),
         metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs());
+    RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade((ContextInternal) context, frameLimit(),
+        transportLimit(), bridge::accept);
     Router router = Router.router(vertx);
     mountEventBus(router, bridge);
     mountDashboard(router);
     bridge.start();
-    return listen(router).onSuccess(listening -> announce(listening, permitted));
+    return listen(request -> route(request, rawWebSocket, router)).onSuccess(listening -> announce(listening, permitted));
   }
 
   /** Browser connections open on this bridge now (the launcher reports them). */
@@ -83,26 +90,42 @@ public final class BridgeVerticle extends VerticleBase {
     return server == null ? -1 : server.actualPort();
   }
 
+  /**
+   * The raw WebSocket is ours, ahead of the router (and of SockJS's own route for it): the same frames on a
+   * connection of a few hundred bytes, written from bytes shared by all sockets. Everything else is routed.
+   */
+  private void route(HttpServerRequest request, RawWebSocketUpgrade rawWebSocket, Router router) {
+    String path = request.path();
+    if (RAW_WEBSOCKET.equals(path) || RAW_WEBSOCKET_SLASH.equals(path)) {
+      if (draining) {
+        refuseWhileDraining(request.response());
+      } else {
+        rawWebSocket.handle(request);
+      }
+    } else {
+      router.handle(request);
+    }
+  }
+
   private void mountEventBus(Router router, EventBusBridge bridge) {
     router.route(EVENTBUS_ROUTE).handler(this::refuseWhileDraining);
-    // The raw WebSocket is ours, ahead of SockJS's own route for it (and of the body handler, which
-    // would read the upgrade request): the same frames, with a lighter connection and a shared write.
-    router.get(RAW_WEBSOCKET).handler(ctx -> ctx.request().toWebSocket()
-        .onSuccess(bridge::handleWebSocket)
-        .onFailure(e -> LOG.fine(() -> "WebSocket upgrade refused: " + e.getMessage())));
     // The SockJS fallback transports (xhr_send) read the request body; without this they answer 500.
     router.route(EVENTBUS_ROUTE).handler(BodyHandler.create(false).setBodyLimit(transportLimit()));
     router.route(EVENTBUS_ROUTE)
         .subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()).socketHandler(bridge));
   }
 
-  /** A load balancer takes the 503 as its cue to try another node (nginx: {@code proxy_next_upstream http_503}). */
   private void refuseWhileDraining(RoutingContext ctx) {
-    if (!draining) {
+    if (draining) {
+      refuseWhileDraining(ctx.response());
+    } else {
       ctx.next();
-      return;
     }
-    ctx.response().setStatusCode(503).putHeader("Retry-After", "1").end("node draining: connect to another node\n");
+  }
+
+  /** A load balancer takes the 503 as its cue to try another node (nginx: {@code proxy_next_upstream http_503}). */
+  private static void refuseWhileDraining(HttpServerResponse response) {
+    response.setStatusCode(503).putHeader("Retry-After", "1").end("node draining: connect to another node\n");
   }
 
   private void mountDashboard(Router router) {
@@ -111,9 +134,9 @@ public final class BridgeVerticle extends VerticleBase {
     router.route().handler(StaticHandler.create(WEBROOT).setMaxAgeSeconds(0));
   }
 
-  private Future<HttpServer> listen(Router router) {
+  private Future<HttpServer> listen(Handler<HttpServerRequest> requests) {
     return vertx.createHttpServer(serverOptions())
-        .requestHandler(router)
+        .requestHandler(requests)
         .listen(config.bridgePort(), config.httpHost());
   }
 
@@ -122,13 +145,15 @@ public final class BridgeVerticle extends VerticleBase {
    * {@code frame_too_large} rather than a dropped connection; far beyond, the transport drops it.
    */
   private HttpServerOptions serverOptions() {
-    int frameSize = Math.max(HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE, 2 * config.maxFrameBytes());
-    int messageSize = Math.max(HttpServerOptions.DEFAULT_MAX_WEBSOCKET_MESSAGE_SIZE, transportLimit());
-    return new HttpServerOptions().setMaxWebSocketFrameSize(frameSize).setMaxWebSocketMessageSize(messageSize);
+    return new HttpServerOptions().setMaxWebSocketFrameSize(frameLimit()).setMaxWebSocketMessageSize(transportLimit());
+  }
+
+  private int frameLimit() {
+    return Math.max(HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE, 2 * config.maxFrameBytes());
   }
 
   private int transportLimit() {
-    return 4 * config.maxFrameBytes();
+    return Math.max(HttpServerOptions.DEFAULT_MAX_WEBSOCKET_MESSAGE_SIZE, 4 * config.maxFrameBytes());
   }
 
   private void announce(HttpServer listening, PermittedAddresses permitted) {

@@ -10,7 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.HashSet;
@@ -65,11 +64,6 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     accept(BrowserConnection.of(sock));
   }
 
-  /** A raw WebSocket at {@code /eventbus/websocket}: the same frames, without SockJS's wrapper. */
-  void handleWebSocket(ServerWebSocket ws) {
-    accept(BrowserConnection.of(ws));
-  }
-
   /**
    * Closes every open connection with {@code code} and {@code reason}, and any that still arrives (an upgrade
    * under way); their close handlers count them out as the clients acknowledge.
@@ -81,7 +75,8 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     for (BridgeSocket socket : List.copyOf(sockets)) socket.close(code, reason);
   }
 
-  private void accept(BrowserConnection connection) {
+  /** Any connection that carries bridge frames: a SockJS session, or a raw WebSocket ({@link RawWebSocket}). */
+  void accept(BrowserConnection connection) {
     if (draining) {
       connection.close(drainCode, drainReason);
       return;

@@ -1,0 +1,163 @@
+package io.livegate.bridge;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.impl.VertxHandler;
+import io.vertx.core.spi.metrics.TCPMetrics;
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Serves {@code GET /eventbus/websocket}: checks that the request is a WebSocket upgrade (RFC 6455, version
+ * 13), does the handshake on the Vert.x connection's channel and puts a {@link RawWebSocket} where Vert.x's
+ * connection handler was, as Vert.x does for its own WebSockets but without its per-socket objects. Anything
+ * else on that path gets a plain HTTP error. Runs on the bridge verticle's event loop.
+ */
+final class RawWebSocketUpgrade {
+  private static final Logger LOG = Logger.getLogger(RawWebSocketUpgrade.class.getName());
+  private static final String VERTX_HANDLER = "handler";
+  private static final String BRIDGE_HANDLER = "livegate-bridge";
+  /** The names Netty's handshaker gives the WebSocket codec. */
+  private static final String WS_ENCODER = "wsencoder";
+  private static final String WS_DECODER = "wsdecoder";
+  /** Vert.x's own hand-over books the request as answered (its HTTP metrics); package-private, so found once. */
+  private static final Method COMPLETE_HANDSHAKE = findCompleteHandshake();
+
+  private final ContextInternal context;
+  private final DeferredFlush flusher;
+  private final WebSocketDecoderConfig decoderConfig;
+  private final int maxMessageBytes;
+  private final Handler<BrowserConnection> accepted;
+
+  /**
+   * @param maxFrameBytes   largest WebSocket frame the decoder reads; beyond, the connection is closed (1009)
+   * @param maxMessageBytes largest message once fragments are joined; beyond, the connection is closed (1009)
+   */
+  RawWebSocketUpgrade(ContextInternal context, int maxFrameBytes, int maxMessageBytes,
+      Handler<BrowserConnection> accepted) {
+    this.context = context;
+    this.flusher = new DeferredFlush(context.nettyEventLoop());
+    this.decoderConfig = WebSocketDecoderConfig.newBuilder()
+        .maxFramePayloadLength(maxFrameBytes)
+        .expectMaskedFrames(true)
+        .allowMaskMismatch(false)
+        .allowExtensions(false)
+        .closeOnProtocolViolation(true)
+        .build();
+    this.maxMessageBytes = maxMessageBytes;
+    this.accepted = accepted;
+  }
+
+  void handle(HttpServerRequest request) {
+    if (request.method() != io.vertx.core.http.HttpMethod.GET) {
+      refuse(request, 405, "Only GET can open a WebSocket");
+    } else if (!isUpgrade(request)) {
+      refuse(request, 400, "Can \"Upgrade\" only to \"WebSocket\".");
+    } else if (!"13".equals(request.getHeader(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+      request.response().putHeader(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+      refuse(request, 426, "Unsupported WebSocket version: 13 only");
+    } else if (!(request.connection() instanceof ConnectionBase connection)
+        || !(connection.channel().pipeline().get(VERTX_HANDLER) instanceof VertxHandler)) {
+      refuse(request, 400, "WebSocket upgrade over HTTP/1.1 only");
+    } else {
+      takeOver(request, connection);
+    }
+  }
+
+  private void takeOver(HttpServerRequest request, ConnectionBase connection) {
+    Channel channel = connection.channel();
+    RawWebSocket socket = new RawWebSocket(context, flusher, disconnectedMetric(connection));
+    new WebSocketServerHandshaker13(request.path(), null, decoderConfig)
+        .handshake(channel, nettyRequest(request))
+        .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    // The handshake has put the WebSocket decoder in place of the HTTP one and the encoder after it; the HTTP
+    // encoder goes once the 101 response is out. The encoder moves ahead of the decoder, so that the close
+    // frame the decoder sends on a protocol error is encoded too. What follows the codec is ours.
+    ChannelPipeline pipeline = channel.pipeline();
+    pipeline.remove(WS_ENCODER);
+    pipeline.addBefore(WS_DECODER, WS_ENCODER, new WebSocket13FrameEncoder(false));
+    pipeline.replace(VERTX_HANDLER, BRIDGE_HANDLER, socket);
+    pipeline.addBefore(BRIDGE_HANDLER, null, new WebSocketFrameAggregator(maxMessageBytes));
+    bookAnswered(request);
+    channel.config().setAutoRead(true); // Vert.x may have paused reading while the request was routed
+    accepted.handle(socket);
+  }
+
+  private static boolean isUpgrade(HttpServerRequest request) {
+    String upgrade = request.getHeader(HttpHeaderNames.UPGRADE);
+    String connection = request.getHeader(HttpHeaderNames.CONNECTION);
+    String key = request.getHeader(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+    return upgrade != null && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(upgrade.trim())
+        && connection != null && hasToken(connection, HttpHeaderValues.UPGRADE.toString())
+        && key != null && !key.isBlank();
+  }
+
+  private static boolean hasToken(String header, String token) {
+    for (String part : header.split(",")) {
+      if (part.trim().equalsIgnoreCase(token)) return true;
+    }
+    return false;
+  }
+
+  private static void refuse(HttpServerRequest request, int status, String message) {
+    request.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8").end(message);
+  }
+
+  /** The request as Netty's handshaker reads it: the method, the URI and the headers are all it needs. */
+  private static FullHttpRequest nettyRequest(HttpServerRequest request) {
+    HttpHeaders headers = new DefaultHttpHeaders();
+    for (Map.Entry<String, String> header : request.headers()) headers.add(header.getKey(), header.getValue());
+    return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, request.uri(), Unpooled.EMPTY_BUFFER,
+        headers, EmptyHttpHeaders.INSTANCE);
+  }
+
+  /** What Vert.x counts when one of its connections closes; the channel outlives the connection object. */
+  private static Runnable disconnectedMetric(ConnectionBase connection) {
+    if (!(connection.metrics() instanceof TCPMetrics<?> metrics)) return null;
+    @SuppressWarnings("unchecked") TCPMetrics<Object> tcp = (TCPMetrics<Object>) metrics;
+    Object metric = connection.metric();
+    io.vertx.core.net.SocketAddress remote = connection.remoteAddress();
+    return () -> tcp.disconnected(metric, remote);
+  }
+
+  private static void bookAnswered(HttpServerRequest request) {
+    if (COMPLETE_HANDSHAKE == null) return;
+    try {
+      COMPLETE_HANDSHAKE.invoke(request.response());
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.log(Level.FINE, "Could not book the WebSocket upgrade in Vert.x's HTTP metrics", e);
+    }
+  }
+
+  private static Method findCompleteHandshake() {
+    try {
+      Method method = Class.forName("io.vertx.core.http.impl.Http1xServerResponse").getDeclaredMethod("completeHandshake");
+      method.setAccessible(true);
+      return method;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.log(Level.FINE, "Vert.x's completeHandshake not found: its HTTP metrics will count raw WebSockets as open requests", e);
+      return null;
+    }
+  }
+}
