@@ -35,6 +35,9 @@ public final class Addresses {
     return INTERNAL_PREFIX + "node." + nodeId + ".status";
   }
 
+  /** Every value of {@link #family}. */
+  public static final List<String> FAMILIES = List.of("events", "bridge", "chat", "public", "internal", "other");
+
   /**
    * The family of an address, for metrics: {@code events}, {@code bridge}, {@code chat}, {@code public},
    * {@code internal} or {@code other}. A few values where addresses (chat rooms, services) are unbounded.

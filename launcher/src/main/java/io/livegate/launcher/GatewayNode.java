@@ -155,6 +155,7 @@ public final class GatewayNode {
   private Future<GatewayNode> deployRoles() {
     Gauge.builder("livegate.cluster.nodes", cluster, c -> c.members().size())
         .description("members of the cluster this node sees").register(registry);
+    NodeMetrics.countPublications(vertx.eventBus(), registry);
     Future<?> deployed = vertx.eventBus().consumer(Addresses.nodeStatus(nodeId()), this::answerStatus).completion();
     if (config.has(Role.SIMULATOR)) {
       deployed = deployed.compose(v -> vertx.deployVerticle(new SimulatorVerticle(config, cluster, registry)));

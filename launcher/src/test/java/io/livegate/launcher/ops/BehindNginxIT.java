@@ -1,5 +1,7 @@
 package io.livegate.launcher.ops;
 
+import static io.livegate.launcher.PrometheusText.delta;
+import static io.livegate.launcher.PrometheusText.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,12 +81,13 @@ class BehindNginxIT {
     for (int i = 0; i < BROWSERS; i++) {
       browsers.add(new ReconnectingBrowser(vertx, nginx.port, List.of("events.updates", ReconnectingBrowser.OPS)));
     }
-    eventually("all browsers registered through nginx", 20, () -> browsers.stream().allMatch(ReconnectingBrowser::isReady));
+    eventually("all browsers registered through nginx", 20,
+        () -> browsers.stream().allMatch(ReconnectingBrowser::isReady));
   }
 
   @Test
   @Order(1)
-  void killedNodesBrowsersReconnectThroughNginxWithinTenSecondsAndTheOthersMissNoPublication() throws Exception {
+  void killedNodesBrowsersReconnectWithinTenSecondsTheOthersMissNoPublicationAndTheMetricsCountIt() throws Exception {
     String idA = idOf(a);
     String idB = idOf(b);
     String idC = idOf(c);
@@ -92,6 +95,15 @@ class BehindNginxIT {
     assertEquals(Set.of(idA, idB, idC), perNode.keySet(), "nginx spread the browsers over the three nodes: " + perNode);
     List<ReconnectingBrowser> onC = browsers.stream().filter(br -> idC.equals(br.node)).toList();
     List<ReconnectingBrowser> others = browsers.stream().filter(br -> !idC.equals(br.node)).toList();
+    long onB = perNode.get(idB);
+    String metricsA = metrics(a);
+    String metricsB = metrics(b);
+    String connections = "livegate_bridge_connections";
+    assertEquals(BROWSERS, value(metricsA, connections) + value(metricsB, connections) + value(metrics(c), connections),
+        "the three nodes' open connections");
+    assertEquals(3, value(metricsA, "livegate_cluster_nodes"));
+    assertEquals(1, value(metricsA, "livegate_simulator_active"), "A, the oldest, runs the simulator");
+    assertEquals(0, value(metricsB, "livegate_simulator_active"));
 
     AtomicLong published = new AtomicLong();
     CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> publishSequence(a, published));
@@ -115,6 +127,19 @@ class BehindNginxIT {
       assertEquals(all, br.seqs, "a browser of A or B received every publication");
       assertEquals(0, br.duplicates.get(), "and each once");
     }
+
+    // What the traffic did to the meters of A (which published) and B (which delivered to its browsers).
+    String afterA = metrics(a);
+    String afterB = metrics(b);
+    assertEquals(PUBLICATIONS, delta(metricsA, afterA, "livegate_messages_published_total", "family=\"public\""));
+    assertTrue(delta(metricsB, afterB, "livegate_bridge_frames_out_total", "type=\"rec\"") >= PUBLICATIONS * onB,
+        "B wrote every publication to each of its " + onB + " browsers");
+    assertTrue(delta(metricsA, afterA, "livegate_bridge_frames_in_total", "type=\"register\"")
+        + delta(metricsB, afterB, "livegate_bridge_frames_in_total", "type=\"register\"") >= 2 * onC.size(),
+        "C's browsers registered again on A and B");
+    assertEquals(BROWSERS, value(afterA, connections) + value(afterB, connections));
+    assertEquals(2, value(afterA, "livegate_cluster_nodes"));
+    assertTrue(value(afterA, "jvm_memory_used_bytes", "area=\"heap\"") > 0);
   }
 
   @Test
@@ -217,6 +242,10 @@ class BehindNginxIT {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static String metrics(JarNode node) throws Exception {
+    return node.get("/metrics").body();
   }
 
   private static JsonArray clusterNodes(JarNode node) throws Exception {

@@ -65,7 +65,9 @@ final class JarNode implements AutoCloseable {
 
   /** The exit code, or fails if the process has not exited within {@code seconds}. */
   int awaitExit(int seconds) throws InterruptedException {
-    if (!process.waitFor(seconds, TimeUnit.SECONDS)) throw new AssertionError(name + " did not exit within " + seconds + " s");
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      throw new AssertionError(name + " did not exit within " + seconds + " s");
+    }
     return process.exitValue();
   }
 
