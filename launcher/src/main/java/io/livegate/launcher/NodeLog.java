@@ -30,11 +30,14 @@ final class NodeLog {
     quiet("io.netty", Level.WARNING);
     quiet("io.micrometer.core.instrument.MeterRegistry", Level.SEVERE);
     quiet(HAZELCAST_CONNECTION_ERRORS, Level.WARNING).setFilter(NodeLog::refusedConnectionAsFact);
+    quiet(VERTX_CLUSTERED_EVENT_BUS, Level.INFO).setFilter(NodeLog::unreachableNodeAsFact);
   }
 
   private static final String HAZELCAST_CONNECTION_ERRORS =
       "com.hazelcast.internal.server.tcp.TcpServerConnectionErrorHandler";
+  private static final String VERTX_CLUSTERED_EVENT_BUS = "io.vertx.core.eventbus.impl.clustered.ClusteredEventBus";
   private static final Pattern ENDPOINT = Pattern.compile("endpoint (\\S+)");
+  private static final Pattern SERVER = Pattern.compile("Connecting to server (\\S+) failed");
 
   /**
    * Hazelcast keeps calling at every member-list address where no node runs (one that left, died or has not
@@ -48,6 +51,20 @@ final class NodeLog {
     record.setLevel(Level.INFO);
     record.setMessage("no node answers at " + (endpoint.find() ? endpoint.group(1) : "an address of the member list")
         + " (connection refused); Hazelcast keeps trying the member list");
+    record.setParameters(null);
+    record.setThrown(null);
+    return true;
+  }
+
+  /**
+   * A node killed a moment ago is still in the event bus's subscriptions until the cluster drops it: the event
+   * bus warns with a stack trace for each failed connection. One line says the same.
+   */
+  private static boolean unreachableNodeAsFact(LogRecord record) {
+    Matcher server = SERVER.matcher(String.valueOf(record.getMessage()));
+    if (!server.find() || record.getThrown() == null) return true;
+    record.setMessage("no event-bus connection to node " + server.group(1) + " (" + record.getThrown().getMessage()
+        + "): what this node sends it is lost until the cluster drops it");
     record.setParameters(null);
     record.setThrown(null);
     return true;
