@@ -52,22 +52,24 @@ class NodeOperationsTest {
   }
 
   @Test
-  void drainThroughTheApiClosesBridgeConnectionsWith1012AndTheNodeLeavesTheCluster() throws Exception {
+  void drainThroughTheApiClosesBridgeConnectionsWith1012HandsTheSimulatorOverAndLeavesTheCluster() throws Exception {
     try (TestCluster cluster = new TestCluster()) {
       GatewayNode a = cluster.start("bridge,rest,simulator");
       GatewayNode b = cluster.start("bridge,rest,simulator");
       TestCluster.eventually("B listed by A", 10, () -> ids(cluster, a).size() == 2);
-      BridgeClient onB = cluster.connect(b);
-      onB.register("events.updates");
+      BridgeClient onA = cluster.connect(a);
+      onA.register("events.updates");
+      assertEquals(0, value(metrics(cluster, b), "livegate_simulator_active"), "A, the oldest, runs the simulator");
 
-      assertEquals(202, cluster.post(b, "/api/admin/drain", "").statusCode());
+      assertEquals(202, cluster.post(a, "/api/admin/drain", "").statusCode());
 
-      TestCluster.eventually("B's client closed", 10, onB::isClosed);
-      assertEquals((short) 1012, onB.closeStatusCode());
-      assertEquals("node draining, reconnect", onB.closeReason());
-      TestCluster.await(b.drained(), 20);
-      TestCluster.eventually("B gone from A's list", 10, () -> ids(cluster, a).equals(List.of(a.nodeId())));
-      assertEquals(404, cluster.post(a, "/api/admin/nope", "").statusCode());
+      TestCluster.eventually("A's client closed", 10, onA::isClosed);
+      assertEquals((short) 1012, onA.closeStatusCode());
+      assertEquals("node draining, reconnect", onA.closeReason());
+      TestCluster.await(a.drained(), 20);
+      TestCluster.eventually("A gone from B's list", 10, () -> ids(cluster, b).equals(List.of(b.nodeId())));
+      TestCluster.eventually("B's simulator took over", 10,
+          () -> value(metricsOrEmpty(cluster, b), "livegate_simulator_active") == 1);
     }
   }
 
@@ -81,5 +83,13 @@ class NodeOperationsTest {
 
   private static String metrics(TestCluster cluster, GatewayNode node) throws Exception {
     return cluster.get(node, "/metrics").bodyAsString();
+  }
+
+  private static String metricsOrEmpty(TestCluster cluster, GatewayNode node) {
+    try {
+      return metrics(cluster, node);
+    } catch (Exception e) {
+      return "";
+    }
   }
 }
