@@ -71,6 +71,8 @@ fi
 if [[ $PARTS == *c* ]]; then
   start_cluster
   gen livegate-rest/c-idle-10k --mode idle --clients 10000 --connect-concurrency 64 --settle-s 5
+  sleep 3  # the same nodes again: a connection's cost to a running node, without the first round's one-time costs
+  gen livegate-rest/c-idle-10k-warm --mode idle --clients 10000 --connect-concurrency 64 --settle-s 5
   stop_all
   start_cluster  # 20,000 sockets: two generator processes (fd limit 20,000 each), 10,000 per node
   gen livegate-rest/c-idle-20k --mode idle --clients 20000 --processes 2 --connect-concurrency 64 --settle-s 5

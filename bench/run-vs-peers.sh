@@ -176,6 +176,10 @@ if [[ $PARTS == *c* ]]; then
   for s in "${SELECTED[@]}"; do
     start_system "$s"
     loadgen "$s/c-idle-10k" --mode idle --clients 10000 --connect-concurrency 64 --settle-s 5
+    # The same nodes again, once those 10,000 are gone: what a connection costs a running server, without
+    # the first round's one-time costs (the JIT's code, a heap or an allocator growing to its working size).
+    sleep 3
+    loadgen "$s/c-idle-10k-warm" --mode idle --clients 10000 --connect-concurrency 64 --settle-s 5
     stop_all
     start_system "$s"
     idle_20k "$s"

@@ -213,8 +213,8 @@ public final class Report {
       List<JsonObject> b = of(s, "b-");
       return b.isEmpty() ? "–" : thousands(b.stream().mapToDouble(r -> d(r, "never_delivered")).sum());
     }));
-    for (String c : new String[] {"c-idle-10k", "c-idle-20k"}) {
-      String n = c.endsWith("10k") ? "10,000" : "20,000";
+    for (String c : new String[] {"c-idle-10k", "c-idle-10k-warm", "c-idle-20k"}) {
+      String n = c.endsWith("10k") ? "10,000" : c.endsWith("warm") ? "10,000 again (warm: same nodes)" : "20,000";
       rows.add(row("(c) " + n + " idle: connected / failed", systems, s -> idle(s, c, r ->
           thousands(d(r, "connected")) + " / " + thousands(d(r, "connect_failures")))));
       rows.add(row("(c) " + n + " idle: node RSS per connection KiB (as found; after a forced GC)", systems, s -> idle(s, c, r ->

@@ -145,7 +145,16 @@ public final class BridgeVerticle extends VerticleBase {
    * {@code frame_too_large} rather than a dropped connection; far beyond, the transport drops it.
    */
   private HttpServerOptions serverOptions() {
-    return new HttpServerOptions().setMaxWebSocketFrameSize(frameLimit()).setMaxWebSocketMessageSize(transportLimit());
+    return new HttpServerOptions()
+        .setMaxWebSocketFrameSize(frameLimit())
+        .setMaxWebSocketMessageSize(transportLimit())
+        // Browsers never speak h2c, and the bridge's frames are small: neither is worth its handlers on every
+        // connection. Strict threading: every write is on the verticle's event loop anyway, and a connection
+        // then needs no queue for writes from other threads (a 4 KiB array per connection, made and dropped).
+        .setHttp2ClearTextEnabled(false)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setStrictThreadMode(true);
   }
 
   private int frameLimit() {

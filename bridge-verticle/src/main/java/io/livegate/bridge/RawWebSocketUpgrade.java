@@ -3,6 +3,7 @@ package io.livegate.bridge;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -11,12 +12,14 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.ContextInternal;
@@ -98,10 +101,25 @@ final class RawWebSocketUpgrade {
     pipeline.remove(WS_ENCODER);
     pipeline.addBefore(WS_DECODER, WS_ENCODER, new WebSocket13FrameEncoder(false));
     pipeline.replace(VERTX_HANDLER, BRIDGE_HANDLER, socket);
+    removeHttpHandlers(pipeline);
     pipeline.addBefore(BRIDGE_HANDLER, null, new WebSocketFrameAggregator(maxMessageBytes));
     bookAnswered(request);
     channel.config().setAutoRead(true); // Vert.x may have paused reading while the request was routed
     accepted.handle(socket);
+  }
+
+  /**
+   * What else Vert.x put in the pipeline for HTTP (an upgrade to h2c, WebSocket extensions, an idle timer) has
+   * no use on a WebSocket and would cost every frame a pass: only TLS, the codec and the bridge stay, and the
+   * HTTP encoder until the handshaker removes it once the 101 is out.
+   */
+  private static void removeHttpHandlers(ChannelPipeline pipeline) {
+    for (String name : pipeline.names()) {
+      ChannelHandler handler = pipeline.get(name);
+      boolean kept = handler == null || handler instanceof SslHandler || handler instanceof HttpResponseEncoder
+          || name.equals(WS_ENCODER) || name.equals(WS_DECODER) || name.equals(BRIDGE_HANDLER);
+      if (!kept) pipeline.remove(handler);
+    }
   }
 
   private static boolean isUpgrade(HttpServerRequest request) {

@@ -57,6 +57,7 @@ public final class GatewayNode {
       HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSetup.build(config, startedAt));
       PrometheusMeterRegistry registry = NodeMetrics.registry();
       VertxOptions options = new VertxOptions()
+          .setPreferNativeTransport(true)
           .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()).setPort(config.eventBusPort()))
           .setMetricsOptions(NodeMetrics.options());
       return Vertx.builder().with(options).withClusterManager(manager).withMetrics(new MicrometerMetricsFactory(registry))
