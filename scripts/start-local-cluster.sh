@@ -7,15 +7,29 @@
 #
 #   scripts/start-local-cluster.sh            # build, then two nodes
 #   NODES=3 scripts/start-local-cluster.sh    # three nodes
+#   NODES=3 scripts/start-local-cluster.sh --nginx   # three nodes behind nginx: http://127.0.0.1:8000/
 #   SKIP_BUILD=1 scripts/start-local-cluster.sh
 #   JAVA_OPTS="-Xmx256m" scripts/start-local-cluster.sh
+# With --nginx, Debian's nginx (apt-get install -y nginx) runs nginx/livegate.conf.template on
+# NGINX_PORT (8000), its files in a temporary folder; Ctrl-C stops it with the nodes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+WITH_NGINX=0
+for arg in "$@"; do
+  case "$arg" in
+    --nginx) WITH_NGINX=1 ;;
+    *) echo "unknown option '$arg' (the only one is --nginx)" >&2; exit 2 ;;
+  esac
+done
+NGINX_PORT=${NGINX_PORT:-8000}
 NODES=${NODES:-2}
 JAR=launcher/target/livegate-node.jar
 JAVA_OPTS=${JAVA_OPTS:--Xms64m -Xmx512m -Xmn32m}  # the README's recommended heap settings, smaller
 
 command -v java >/dev/null || { echo "java (17+) is needed: apt-get install -y openjdk-17-jdk-headless" >&2; exit 1; }
+if [ "$WITH_NGINX" = 1 ] && [ ! -x /usr/sbin/nginx ]; then
+  echo "--nginx needs Debian's nginx: apt-get install -y nginx" >&2; exit 1
+fi
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   command -v mvn >/dev/null || { echo "maven is needed: apt-get install -y maven" >&2; exit 1; }
   # The build packages the dashboard's browser libraries with npm (bridge-verticle/src/main/web).
@@ -32,6 +46,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 
 PIDS=()
+BRIDGES=""
 stop_all() {
   trap - EXIT INT TERM
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -48,6 +63,7 @@ for i in $(seq 1 "$NODES"); do
     > >(trap '' INT; exec sed -u "s/^/[node$i] /") 2>&1 &   # the prefixer outlives Ctrl-C: the nodes log their stop
   PIDS+=("$!")
   echo "node $i: pid $!, dashboard http://127.0.0.1:$bridge/, REST API http://127.0.0.1:$api/"
+  BRIDGES+="    server 127.0.0.1:$bridge max_fails=1 fail_timeout=3s;\n"
   # The next node starts once this one has joined (its API listens only then): started together,
   # the second could form a cluster of its own before the first listens.
   for _ in $(seq 600); do
@@ -56,5 +72,19 @@ for i in $(seq 1 "$NODES"); do
     sleep 0.1
   done
 done
+
+# The repo's nginx configuration with this cluster's bridges filled in (see nginx/livegate.conf.template).
+start_nginx() {
+  local run_dir
+  run_dir=$(mktemp -d /tmp/livegate-nginx.XXXXXX)
+  awk -v listen="127.0.0.1:$NGINX_PORT" -v run="$run_dir" -v servers="${BRIDGES%\\n}" \
+    '{ gsub(/@LISTEN@/, listen); gsub(/@RUN_DIR@/, run); if ($0 == "@BRIDGES@") print servers; else print }' \
+    nginx/livegate.conf.template > "$run_dir/nginx.conf"
+  /usr/sbin/nginx -p "$run_dir" -c "$run_dir/nginx.conf" -e "$run_dir/error.log" &
+  PIDS+=("$!")
+  echo "nginx: pid $!, http://127.0.0.1:$NGINX_PORT/ spreads browsers over the $NODES nodes (config and logs in $run_dir)"
+}
+[ "$WITH_NGINX" = 1 ] && start_nginx
+
 echo "Ctrl-C stops the cluster."
 wait

@@ -9,17 +9,19 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The bridge's meters: open connections, accepted frames by type, refused frames by reason, connections
- * dropped for not reading.
+ * The bridge's meters: open connections, accepted frames by type, frames written by type (once per socket
+ * a frame goes to), refused frames by reason, connections dropped for not reading.
  */
 final class BridgeMetrics {
   static final String CONNECTIONS = "livegate.bridge.connections";
   static final String FRAMES_IN = "livegate.bridge.frames.in";
+  static final String FRAMES_OUT = "livegate.bridge.frames.out";
   static final String FRAMES_REFUSED = "livegate.bridge.frames.refused";
   static final String SLOW_CONSUMERS = "livegate.bridge.slow.consumers.dropped";
 
   private final AtomicInteger connections = new AtomicInteger();
   private final Map<FrameType, Counter> framesIn = new EnumMap<>(FrameType.class);
+  private final Map<FrameType, Counter> framesOut = new EnumMap<>(FrameType.class);
   private final Map<String, Counter> refused = new HashMap<>();
   private final Counter slowConsumers;
 
@@ -28,7 +30,8 @@ final class BridgeMetrics {
         .description("Open browser connections on this node's bridge")
         .register(registry);
     for (FrameType type : FrameType.values()) {
-      if (type.fromClient()) framesIn.put(type, registry.counter(FRAMES_IN, "type", type.wire()));
+      Map<FrameType, Counter> byType = type.fromClient() ? framesIn : framesOut;
+      byType.put(type, registry.counter(type.fromClient() ? FRAMES_IN : FRAMES_OUT, "type", type.wire()));
     }
     for (String reason : BridgeErrors.ALL) {
       refused.put(reason, registry.counter(FRAMES_REFUSED, "reason", reason));
@@ -52,6 +55,11 @@ final class BridgeMetrics {
 
   void accepted(FrameType type) {
     framesIn.get(type).increment();
+  }
+
+  /** One frame written to one socket. */
+  void sent(FrameType type) {
+    framesOut.get(type).increment();
   }
 
   void refused(String reason) {

@@ -25,6 +25,7 @@ final class BridgeSocket {
   private final BrowserConnection connection;
   private final Vertx vertx;
   private final long replyTimeoutMs;
+  private final BridgeMetrics metrics;
   private final Handler<BridgeSocket> tooSlow;
   private final Set<String> addresses = new HashSet<>();
   private final Map<String, PendingReply> pendingReplies = new HashMap<>();
@@ -34,10 +35,12 @@ final class BridgeSocket {
   /**
    * @param tooSlow called once, the first time the connection refuses a frame because too much waits for it
    */
-  BridgeSocket(BrowserConnection connection, Vertx vertx, long replyTimeoutMs, Handler<BridgeSocket> tooSlow) {
+  BridgeSocket(BrowserConnection connection, Vertx vertx, long replyTimeoutMs, BridgeMetrics metrics,
+      Handler<BridgeSocket> tooSlow) {
     this.connection = connection;
     this.vertx = vertx;
     this.replyTimeoutMs = replyTimeoutMs;
+    this.metrics = metrics;
     this.tooSlow = tooSlow;
   }
 
@@ -97,7 +100,9 @@ final class BridgeSocket {
     if (!connection.write(frame)) {
       closed = true; // nothing more is written; the connection's close handler disposes of the rest
       tooSlow.handle(this);
+      return;
     }
+    metrics.sent(frame.type());
   }
 
   void refuse(String reason) {
@@ -111,6 +116,11 @@ final class BridgeSocket {
   /** Closes at once, discarding what waits to be sent (see {@link BrowserConnection#drop}). */
   void drop() {
     connection.drop();
+  }
+
+  /** Closes with a WebSocket close code and reason the client can act on (e.g. 1012: reconnect elsewhere). */
+  void close(short code, String reason) {
+    connection.close(code, reason);
   }
 
   /** The connection is gone: forget pending replies and their timers; later writes are dropped. */

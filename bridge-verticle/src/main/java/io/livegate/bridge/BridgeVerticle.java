@@ -5,12 +5,15 @@ import io.livegate.core.NodeConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -27,11 +30,16 @@ public final class BridgeVerticle extends VerticleBase {
   private static final String WEBROOT = "webroot";
   private static final String RAW_WEBSOCKET = "/eventbus/websocket";
   private static final String RAW_WEBSOCKET_SLASH = RAW_WEBSOCKET + "/";
+  /** The close code of a draining node: 1012, Service Restart. Clients reconnect, through the balancer. */
+  public static final short DRAIN_CLOSE_CODE = 1012;
+  public static final String DRAIN_CLOSE_REASON = "node draining, reconnect";
 
   private final NodeConfig config;
   private final ClusterView cluster;
   private final BridgeMetrics metrics;
   private volatile HttpServer server;
+  private volatile boolean draining;
+  private EventBusBridge bridge;
 
   public BridgeVerticle(NodeConfig config, ClusterView cluster, MeterRegistry registry) {
     this.config = config;
@@ -42,7 +50,7 @@ public final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PermittedAddresses permitted = new PermittedAddresses(config.inboundPermitted(), config.outboundPermitted());
-    EventBusBridge bridge = new EventBusBridge(vertx, new FrameValidator(permitted, config.maxFrameBytes()),
+    bridge = new EventBusBridge(vertx, new FrameValidator(permitted, config.maxFrameBytes()),
         metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs(), config.maxQueuedBytes());
     RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade((ContextInternal) context, frameLimit(),
         transportLimit(), config.maxQueuedBytes(), bridge::accept);
@@ -58,6 +66,25 @@ public final class BridgeVerticle extends VerticleBase {
     return metrics.connections();
   }
 
+  /**
+   * Drains this bridge: from now on new bridge connections are refused with 503, and the open ones are
+   * closed with {@link #DRAIN_CLOSE_CODE} and {@link #DRAIN_CLOSE_REASON}. Completes once the close frames
+   * are written; {@link #openConnections()} falls to 0 as the clients acknowledge them.
+   */
+  public Future<Void> drain() {
+    draining = true;
+    Promise<Void> closing = Promise.promise();
+    context.runOnContext(v -> {
+      bridge.drain(DRAIN_CLOSE_CODE, DRAIN_CLOSE_REASON);
+      closing.complete();
+    });
+    return closing.future();
+  }
+
+  public boolean isDraining() {
+    return draining;
+  }
+
   /** The port the bridge listens on (the actual one if configured as 0), or -1 before it listens. */
   public int port() {
     return server == null ? -1 : server.actualPort();
@@ -67,20 +94,38 @@ public final class BridgeVerticle extends VerticleBase {
    * The raw WebSocket is ours, ahead of the router (and of SockJS's own route for it): the same frames on a
    * connection of a few hundred bytes, written from bytes shared by all sockets. Everything else is routed.
    */
-  private static void route(HttpServerRequest request, RawWebSocketUpgrade rawWebSocket, Router router) {
+  private void route(HttpServerRequest request, RawWebSocketUpgrade rawWebSocket, Router router) {
     String path = request.path();
     if (RAW_WEBSOCKET.equals(path) || RAW_WEBSOCKET_SLASH.equals(path)) {
-      rawWebSocket.handle(request);
+      if (draining) {
+        refuseWhileDraining(request.response());
+      } else {
+        rawWebSocket.handle(request);
+      }
     } else {
       router.handle(request);
     }
   }
 
   private void mountEventBus(Router router, EventBusBridge bridge) {
+    router.route(EVENTBUS_ROUTE).handler(this::refuseWhileDraining);
     // The SockJS fallback transports (xhr_send) read the request body; without this they answer 500.
     router.route(EVENTBUS_ROUTE).handler(BodyHandler.create(false).setBodyLimit(transportLimit()));
     router.route(EVENTBUS_ROUTE)
         .subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()).socketHandler(bridge));
+  }
+
+  private void refuseWhileDraining(RoutingContext ctx) {
+    if (draining) {
+      refuseWhileDraining(ctx.response());
+    } else {
+      ctx.next();
+    }
+  }
+
+  /** A load balancer takes the 503 as its cue to try another node (nginx: {@code proxy_next_upstream http_503}). */
+  private static void refuseWhileDraining(HttpServerResponse response) {
+    response.setStatusCode(503).putHeader("Retry-After", "1").end("node draining: connect to another node\n");
   }
 
   private void mountDashboard(Router router) {

@@ -17,6 +17,9 @@ interface BrowserConnection {
   /** Closes at once, without a goodbye and discarding what waits to be sent. */
   void drop();
 
+  /** Closes with a WebSocket close code and reason; SockJS carries them in its close frame. */
+  void close(short code, String reason);
+
   void handlers(Handler<Buffer> data, Handler<Void> closed, Handler<Throwable> failed);
 
   /** SockJS: the stock client's transports (websocket, xhr-streaming, xhr-polling, ...). */
@@ -39,6 +42,12 @@ interface BrowserConnection {
       @Override
       public void drop() {
         sock.close(1008, "not reading");
+      }
+
+      @Override
+      public void close(short code, String reason) {
+        // vertx-web 5.0.10 ignores both and sends SockJS's own close frame (3000, "Go away!").
+        sock.close(code, reason);
       }
 
       @Override

@@ -36,6 +36,9 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private final long idleTimeoutMs;
   private final int maxQueuedBytes;
   private final Set<BridgeSocket> sockets = new HashSet<>();
+  private boolean draining;
+  private short drainCode;
+  private String drainReason;
 
   EventBusBridge(Vertx vertx, FrameValidator validator, BridgeMetrics metrics, String nodeId, long sendTimeoutMs,
       long idleTimeoutMs, int maxQueuedBytes) {
@@ -63,9 +66,24 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     accept(BrowserConnection.of(sock, maxQueuedBytes));
   }
 
+  /**
+   * Closes every open connection with {@code code} and {@code reason}, and any that still arrives (an upgrade
+   * under way); their close handlers count them out as the clients acknowledge.
+   */
+  void drain(short code, String reason) {
+    draining = true;
+    drainCode = code;
+    drainReason = reason;
+    for (BridgeSocket socket : List.copyOf(sockets)) socket.close(code, reason);
+  }
+
   /** Any connection that carries bridge frames: a SockJS session, or a raw WebSocket ({@link RawWebSocket}). */
   void accept(BrowserConnection connection) {
-    BridgeSocket socket = new BridgeSocket(connection, vertx, sendTimeoutMs, this::dropSlowConsumer);
+    if (draining) {
+      connection.close(drainCode, drainReason);
+      return;
+    }
+    BridgeSocket socket = new BridgeSocket(connection, vertx, sendTimeoutMs, metrics, this::dropSlowConsumer);
     sockets.add(socket);
     metrics.opened();
     // An abrupt client drop is normal life for a gateway, not an error worth a stack trace.

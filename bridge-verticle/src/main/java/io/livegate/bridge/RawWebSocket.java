@@ -88,6 +88,12 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
     ctx.close(); // what waits is discarded: a close frame would only wait behind it
   }
 
+  /** Drain: a close code and reason the client acts on (1012: reconnect, to another node). */
+  @Override
+  public void close(short code, String reason) {
+    close(new WebSocketCloseStatus(code, reason));
+  }
+
   /** Sends a close frame with {@code status} and closes the connection (a server need not wait for the echo). */
   void close(WebSocketCloseStatus status) {
     if (closing) return;

@@ -13,11 +13,18 @@ import java.nio.charset.StandardCharsets;
 final class ServerFrame {
   private static final int FIN_TEXT = 0x81;
 
+  private final FrameType type;
   private final String text;
   private byte[] webSocketFrame;
 
-  ServerFrame(String text) {
+  ServerFrame(FrameType type, String text) {
+    this.type = type;
     this.text = text;
+  }
+
+  /** {@code rec} or {@code err}: what the frames-out metric counts it as. */
+  FrameType type() {
+    return type;
   }
 
   String text() {

@@ -22,12 +22,13 @@ final class ServerFrames {
     JsonObject frame = new JsonObject().put("type", FrameType.REC.wire()).put("address", address).put("body", body);
     if (headers != null && !headers.isEmpty()) frame.put("headers", headersJson(headers));
     if (replyAddress != null) frame.put("replyAddress", replyAddress);
-    return new ServerFrame(frame.encode());
+    return new ServerFrame(FrameType.REC, frame.encode());
   }
 
   /** {@code {"type":"err","body":reason}}: a refused client frame. */
   static ServerFrame refusal(String reason) {
-    return new ServerFrame(new JsonObject().put("type", FrameType.ERR.wire()).put("body", reason).encode());
+    return new ServerFrame(FrameType.ERR,
+        new JsonObject().put("type", FrameType.ERR.wire()).put("body", reason).encode());
   }
 
   /** {@code {"type":"err","address":R,"failureCode":..,"failureType":..,"message":..}}: a failed send. */
@@ -35,7 +36,7 @@ final class ServerFrames {
     ReplyException failure = cause instanceof ReplyException reply
         ? reply
         : new ReplyException(ReplyFailure.ERROR, -1, cause.getMessage());
-    return new ServerFrame(new JsonObject()
+    return new ServerFrame(FrameType.ERR, new JsonObject()
         .put("type", FrameType.ERR.wire())
         .put("address", replyAddress)
         .put("failureCode", failure.failureCode())

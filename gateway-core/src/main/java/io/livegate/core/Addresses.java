@@ -35,6 +35,22 @@ public final class Addresses {
     return INTERNAL_PREFIX + "node." + nodeId + ".status";
   }
 
+  /** Every value of {@link #family}. */
+  public static final List<String> FAMILIES = List.of("events", "bridge", "chat", "public", "internal", "other");
+
+  /**
+   * The family of an address, for metrics: {@code events}, {@code bridge}, {@code chat}, {@code public},
+   * {@code internal} or {@code other}. A few values where addresses (chat rooms, services) are unbounded.
+   */
+  public static String family(String address) {
+    if (address.startsWith("events.")) return "events";
+    if (address.startsWith("bridge.")) return "bridge";
+    if (address.startsWith(CHAT_PREFIX)) return "chat";
+    if (address.startsWith(PUBLIC_PREFIX)) return "public";
+    if (isInternal(address)) return "internal";
+    return "other";
+  }
+
   /** True for addresses no outside party may ever reach, whatever configuration says. */
   public static boolean isInternal(String address) {
     return address.startsWith(INTERNAL_PREFIX) || address.startsWith(VERTX_PREFIX);

@@ -26,6 +26,7 @@ import java.util.Set;
  * @param idleTimeoutMs    a bridge socket that sends nothing (not even a ping) for this long is closed
  * @param maxQueuedBytes   what may wait to be sent to one bridge socket; a socket that lets more pile up
  *                         (it does not read) is dropped
+ * @param eventBusPort     the clustered event bus's TCP port; 0 for any free one
  */
 public record NodeConfig(
     Set<Role> roles,
@@ -45,7 +46,18 @@ public record NodeConfig(
     int maxBodyBytes,
     int maxFrameBytes,
     long idleTimeoutMs,
-    int maxQueuedBytes) {
+    int maxQueuedBytes,
+    int eventBusPort) {
+
+  /** Without an event-bus port: any free one. */
+  public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
+      List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
+      List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
+      int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes) {
+    this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
+        inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
+        idleTimeoutMs, maxQueuedBytes, 0);
+  }
 
   public boolean has(Role role) {
     return roles.contains(role);
@@ -61,13 +73,13 @@ public record NodeConfig(
   public NodeConfig withIdleTimeout(long ms) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, ms, maxQueuedBytes);
+        maxBodyBytes, maxFrameBytes, ms, maxQueuedBytes, eventBusPort);
   }
 
   public NodeConfig withMaxQueuedBytes(int bytes) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, bytes);
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, bytes, eventBusPort);
   }
 
 }

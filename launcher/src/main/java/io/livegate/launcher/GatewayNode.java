@@ -8,26 +8,29 @@ import io.livegate.core.Role;
 import io.livegate.rest.RestVerticle;
 import io.livegate.simulator.SimulatorVerticle;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /** One cluster node: a clustered Vert.x with the roles its configuration names. */
 public final class GatewayNode {
   private static final Logger LOG = Logger.getLogger(GatewayNode.class.getName());
+  /** How long a drain waits for browsers to acknowledge the close before the node leaves anyway. */
+  static final long DRAIN_WAIT_MS = 5000;
 
   private final NodeConfig config;
   private final Vertx vertx;
@@ -35,6 +38,9 @@ public final class GatewayNode {
   private final PrometheusMeterRegistry registry;
   private volatile boolean ready;
   private BridgeVerticle bridge;
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final Promise<Void> drainStarted = Promise.promise();
+  private final Promise<Void> drained = Promise.promise();
 
   private GatewayNode(NodeConfig config, Vertx vertx, HazelcastClusterView cluster, PrometheusMeterRegistry registry) {
     this.config = config;
@@ -49,11 +55,11 @@ public final class GatewayNode {
       checkPortsFree(config);
       long startedAt = System.currentTimeMillis();
       HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSetup.build(config, startedAt));
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      PrometheusMeterRegistry registry = NodeMetrics.registry();
       VertxOptions options = new VertxOptions()
           .setPreferNativeTransport(true)
-          .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()).setPort(0))
-          .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+          .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()).setPort(config.eventBusPort()))
+          .setMetricsOptions(NodeMetrics.options());
       return Vertx.builder().with(options).withClusterManager(manager).withMetrics(new MicrometerMetricsFactory(registry))
           .buildClustered()
           .recover(e -> Future.failedFuture(new StartupFailure("could not join the cluster: " + e.getMessage(),
@@ -90,6 +96,56 @@ public final class GatewayNode {
     return ready;
   }
 
+  /**
+   * Drains the node, once however often it is asked: it stops being ready, its bridge refuses new connections
+   * and closes the open ones with 1012 (reconnect, through the load balancer to another node); once they are
+   * closed, or after {@link #DRAIN_WAIT_MS}, it leaves the cluster (an active simulator hands over).
+   * Completes when the node has left: the same future as {@link #drained()}.
+   */
+  public Future<Void> drain() {
+    if (!draining.compareAndSet(false, true)) return drained.future();
+    drainStarted.complete();
+    long start = System.nanoTime();
+    ready = false;
+    LOG.info("draining: refusing new bridge connections, closing " + (bridge == null ? 0 : bridge.openConnections())
+        + " open ones (1012, reconnect), then leaving the cluster");
+    Future<Void> closed = bridge == null ? Future.succeededFuture() : bridge.drain().compose(v -> connectionsClosed());
+    closed.eventually(this::close)
+        .onSuccess(v -> LOG.info("drained in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+            + " ms: left the cluster"))
+        .onFailure(e -> LOG.warning("drain failed: " + e))
+        .onComplete(drained);
+    return drained.future();
+  }
+
+  /** Completes when a drain starts, however it was started. */
+  public Future<Void> drainStarted() {
+    return drainStarted.future();
+  }
+
+  /** Completes once a drain, however it was started (SIGTERM, {@code POST /api/admin/drain}), has ended. */
+  public Future<Void> drained() {
+    return drained.future();
+  }
+
+  public boolean isDraining() {
+    return draining.get();
+  }
+
+  /** Completes when the bridge holds no connection, or after {@link #DRAIN_WAIT_MS} whatever it holds. */
+  private Future<Void> connectionsClosed() {
+    Promise<Void> closed = Promise.promise();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_WAIT_MS);
+    vertx.setPeriodic(50, timer -> {
+      int open = bridge.openConnections();
+      if (open > 0 && System.nanoTime() < deadline) return;
+      vertx.cancelTimer(timer);
+      if (open > 0) LOG.warning(open + " bridge connections did not close within " + DRAIN_WAIT_MS + " ms");
+      closed.tryComplete();
+    });
+    return closed.future();
+  }
+
   /** Leaves the cluster: roles stop first (an active simulator hands over), then the cluster is left. */
   public Future<Void> close() {
     ready = false;
@@ -100,6 +156,7 @@ public final class GatewayNode {
   private Future<GatewayNode> deployRoles() {
     Gauge.builder("livegate.cluster.nodes", cluster, c -> c.members().size())
         .description("members of the cluster this node sees").register(registry);
+    NodeMetrics.countPublications(vertx.eventBus(), registry);
     Future<?> deployed = vertx.eventBus().consumer(Addresses.nodeStatus(nodeId()), this::answerStatus).completion();
     if (config.has(Role.SIMULATOR)) {
       deployed = deployed.compose(v -> vertx.deployVerticle(new SimulatorVerticle(config, cluster, registry)));
@@ -110,7 +167,8 @@ public final class GatewayNode {
     }
     if (config.has(Role.REST)) {
       deployed = deployed.compose(v ->
-          deploy(new RestVerticle(config, cluster, registry, this::isReady), "REST API", "--api-port", config.apiPort()));
+          deploy(new RestVerticle(config, cluster, registry, this::isReady, this::drain), "REST API", "--api-port",
+              config.apiPort()));
     }
     return deployed.map(v -> {
       ready = true;
@@ -126,7 +184,9 @@ public final class GatewayNode {
   }
 
   private void answerStatus(Message<Object> request) {
-    request.reply(new JsonObject().put("connections", bridge == null ? 0 : bridge.openConnections()));
+    request.reply(new JsonObject()
+        .put("connections", bridge == null ? 0 : bridge.openConnections())
+        .put("draining", draining.get()));
   }
 
   private void logStarted() {

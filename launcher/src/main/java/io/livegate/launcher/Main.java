@@ -2,6 +2,7 @@ package io.livegate.launcher;
 
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import sun.misc.Signal;
 
 /** Starts one node: {@code java -jar livegate-node.jar --help}. */
 public final class Main {
@@ -30,20 +31,48 @@ public final class Main {
     }
     NodeLog.install();
     GatewayNode.start(parsed.config())
-        .onSuccess(Main::stopOnShutdown)
+        .onSuccess(Main::drainOnRequest)
         .onFailure(Main::exit);
   }
 
-  private static void stopOnShutdown(GatewayNode node) {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("stopping: leaving the cluster");
-      try {
-        node.close().toCompletionStage().toCompletableFuture().get(STOP_TIMEOUT_S, TimeUnit.SECONDS);
-        LOG.info("stopped");
-      } catch (Exception e) {
-        LOG.warning("did not stop cleanly within " + STOP_TIMEOUT_S + " s: " + e);
-      }
-    }, "livegate-shutdown"));
+  /**
+   * SIGTERM and {@code POST /api/admin/drain} drain the node, and the process exits 0 once it has left the
+   * cluster (1 if that fails or takes longer than {@link #STOP_TIMEOUT_S}). SIGTERM is ours rather than the
+   * JVM's, which would exit 143 after the hooks. Any other way out (Ctrl-C, SIGHUP) drains in a shutdown hook.
+   */
+  private static void drainOnRequest(GatewayNode node) {
+    node.drained().onComplete(left -> exitOnOwnThread(left.succeeded() ? 0 : StartupFailure.FAILED));
+    node.drainStarted().onComplete(started -> exitIfNotDrainedInTime(node));
+    Signal.handle(new Signal("TERM"), signal -> {
+      LOG.info("SIGTERM");
+      node.drain();
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> drainWithinBound(node), "livegate-shutdown"));
+  }
+
+  /** A node that has not left the cluster {@link #STOP_TIMEOUT_S} after its drain started exits 1. */
+  private static void exitIfNotDrainedInTime(GatewayNode node) {
+    Thread watchdog = new Thread(() -> {
+      if (!drainWithinBound(node)) Runtime.getRuntime().halt(StartupFailure.FAILED);
+    }, "livegate-drain-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+  }
+
+  /** Drains and waits for the node to leave, at most {@link #STOP_TIMEOUT_S}; true if it left in time. */
+  private static boolean drainWithinBound(GatewayNode node) {
+    try {
+      node.drain().toCompletionStage().toCompletableFuture().get(STOP_TIMEOUT_S, TimeUnit.SECONDS);
+      return true;
+    } catch (Exception e) {
+      LOG.warning("did not drain and leave the cluster within " + STOP_TIMEOUT_S + " s: " + e);
+      return false;
+    }
+  }
+
+  /** Not on the caller's thread: System.exit waits for the shutdown hooks, which may need it. */
+  private static void exitOnOwnThread(int code) {
+    new Thread(() -> System.exit(code), "livegate-exit").start();
   }
 
   private static void exit(Throwable failure) {

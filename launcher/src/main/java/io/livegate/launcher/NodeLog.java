@@ -9,6 +9,8 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.StreamHandler;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** A node's logging: one line per event on stdout, each with the node id. */
 final class NodeLog {
@@ -27,15 +29,55 @@ final class NodeLog {
     quiet("com.hazelcast.cp", Level.SEVERE);
     quiet("io.netty", Level.WARNING);
     quiet("io.micrometer.core.instrument.MeterRegistry", Level.SEVERE);
+    quiet(HAZELCAST_CONNECTION_ERRORS, Level.WARNING).setFilter(NodeLog::refusedConnectionAsFact);
+    quiet(VERTX_CLUSTERED_EVENT_BUS, Level.INFO).setFilter(NodeLog::unreachableNodeAsFact);
+  }
+
+  private static final String HAZELCAST_CONNECTION_ERRORS =
+      "com.hazelcast.internal.server.tcp.TcpServerConnectionErrorHandler";
+  private static final String VERTX_CLUSTERED_EVENT_BUS = "io.vertx.core.eventbus.impl.clustered.ClusteredEventBus";
+  private static final Pattern ENDPOINT = Pattern.compile("endpoint (\\S+)");
+  private static final Pattern SERVER = Pattern.compile("Connecting to server (\\S+) failed");
+
+  /**
+   * Hazelcast keeps calling at every member-list address where no node runs (one that left, died or has not
+   * started yet) and warns with an IOException each time. For an operator that is a fact: one line, no
+   * exception. The membership lines say who is in the cluster.
+   */
+  private static boolean refusedConnectionAsFact(LogRecord record) {
+    String message = record.getMessage();
+    if (message == null || !message.contains("Connection refused")) return true;
+    Matcher endpoint = ENDPOINT.matcher(message);
+    record.setLevel(Level.INFO);
+    record.setMessage("no node answers at " + (endpoint.find() ? endpoint.group(1) : "an address of the member list")
+        + " (connection refused); Hazelcast keeps trying the member list");
+    record.setParameters(null);
+    record.setThrown(null);
+    return true;
+  }
+
+  /**
+   * A node killed a moment ago is still in the event bus's subscriptions until the cluster drops it: the event
+   * bus warns with a stack trace for each failed connection. One line says the same.
+   */
+  private static boolean unreachableNodeAsFact(LogRecord record) {
+    Matcher server = SERVER.matcher(String.valueOf(record.getMessage()));
+    if (!server.find() || record.getThrown() == null) return true;
+    record.setMessage("no event-bus connection to node " + server.group(1) + " (" + record.getThrown().getMessage()
+        + "): what this node sends it is lost until the cluster drops it");
+    record.setParameters(null);
+    record.setThrown(null);
+    return true;
   }
 
   /** Held here: JUL keeps loggers weakly, and a collected logger forgets its level. */
   private static final java.util.List<Logger> QUIETED = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private static void quiet(String name, Level level) {
+  private static Logger quiet(String name, Level level) {
     Logger logger = Logger.getLogger(name);
     logger.setLevel(level);
     QUIETED.add(logger);
+    return logger;
   }
 
   static void nodeJoined(String id) {

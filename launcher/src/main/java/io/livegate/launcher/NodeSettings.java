@@ -33,6 +33,8 @@ public final class NodeSettings {
       new Setting("--http-host", "HTTP_HOST", "0.0.0.0", "interface the bridge and REST ports listen on"),
       new Setting("--cluster-host", "CLUSTER_HOST", "127.0.0.1", "address this node binds and advertises to the cluster"),
       new Setting("--cluster-port", "CLUSTER_PORT", "5701", "first cluster (Hazelcast) port tried; the next free one is taken"),
+      new Setting("--eventbus-port", "EVENTBUS_PORT", "0",
+          "clustered event bus TCP port (open it between hosts); 0: any free one"),
       new Setting("--members", "CLUSTER_MEMBERS", "127.0.0.1", "cluster member list, comma separated host[:port]"),
       new Setting("--cluster-name", "CLUSTER_NAME", "livegate", "only nodes with the same name form a cluster"),
       new Setting("--cluster-config", "CLUSTER_CONFIG", "", "Hazelcast XML file (default: cluster.xml packaged in the jar)"),
@@ -97,7 +99,8 @@ public final class NodeSettings {
         (int) number(v, "--max-body-bytes", 1, 64 * 1024 * 1024),
         (int) number(v, "--max-frame-bytes", 64, 16 * 1024 * 1024),
         number(v, "--idle-timeout-ms", 100, 3_600_000),
-        (int) number(v, "--max-queued-bytes", 4096, 1024 * 1024 * 1024));
+        (int) number(v, "--max-queued-bytes", 4096, 1024 * 1024 * 1024),
+        (int) number(v, "--eventbus-port", 0, 65535));
     if (config.simulatorMaxMs() < config.simulatorMinMs()) {
       throw new BadSetting("--simulator-max-ms must not be below --simulator-min-ms");
     }

@@ -77,6 +77,15 @@ final class BridgeClient {
     return socket.isClosed();
   }
 
+  /** The close code the server sent, or null while open or if it sent none. */
+  Short closeStatusCode() {
+    return socket.closeStatusCode();
+  }
+
+  String closeReason() {
+    return socket.closeReason();
+  }
+
   void close() {
     vertx.cancelTimer(pinger);
     if (!socket.isClosed()) socket.close();

@@ -25,8 +25,9 @@ class ClusterMembershipTest {
       }
       BridgeClient onC = cluster.connect(c);
       onC.register("public.scores");
+      cluster.awaitDelivery(a, "public.scores", onC); // a client of the new node receives what A publishes
       assertEquals(202, cluster.post(a, "/api/publish/public.scores", "{\"x\":1}").statusCode());
-      assertNotNull(onC.poll("public.scores", 5000), "a client of the new node receives what A publishes");
+      assertNotNull(onC.poll("public.scores", 5000), "and keeps receiving it");
 
       JsonObject entry = entry(cluster.clusterNodes(a), c.nodeId());
       assertEquals("127.0.0.1", entry.getString("host"));

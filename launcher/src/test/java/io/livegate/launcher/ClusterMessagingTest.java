@@ -55,6 +55,7 @@ class ClusterMessagingTest {
     BridgeClient onB = cluster.connect(b);
     onA.register("public.news");
     onB.register("public.news");
+    cluster.awaitDelivery(a, "public.news", onA, onB);
 
     HttpResponse<Buffer> response = cluster.post(a, "/api/publish/public.news", "{\"headline\":\"goal\"}");
     assertEquals(202, response.statusCode());
@@ -152,6 +153,7 @@ class ClusterMessagingTest {
   void badFramesGetErrFramesAndTheConnectionAndOtherClientsCarryOn() throws Exception {
     BridgeClient listener = cluster.connect(b);
     listener.register("public.keepalive");
+    cluster.awaitDelivery(a, "public.keepalive", listener);
     BridgeClient hostile = cluster.connect(b);
     String[][] cases = {
         {"not json", "invalid_json"},

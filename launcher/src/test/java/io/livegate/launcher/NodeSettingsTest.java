@@ -29,6 +29,14 @@ class NodeSettingsTest {
     assertNull(config.clusterConfig(), "packaged cluster.xml");
     assertEquals(1024 * 1024, config.maxQueuedBytes());
     assertEquals(1000, parse(Map.of("MAX_QUEUED_BYTES", "5000"), "--max-queued-bytes", "1000000").maxQueuedBytes() / 1000);
+    assertEquals(0, config.eventBusPort(), "any free port");
+  }
+
+  @Test
+  void theEventBusPortCanBeFixedForFirewallsBetweenHosts() {
+    assertEquals(5801, parse(Map.of("EVENTBUS_PORT", "5801")).eventBusPort());
+    assertEquals(5802, parse(Map.of("EVENTBUS_PORT", "5801"), "--eventbus-port", "5802").eventBusPort());
+    assertRefused("--eventbus-port: 70000 is outside 0..65535", "--eventbus-port", "70000");
   }
 
   @Test

@@ -61,6 +61,29 @@ final class TestCluster implements AutoCloseable {
     return client;
   }
 
+  /**
+   * Publishes probes on {@code address} through {@code node}'s REST API until each client has one, then lets the
+   * late probes pass. A browser's registration reaches the other nodes' view of the subscriptions a moment after
+   * its bridge has taken it (the pong of {@link BridgeClient#register} does not wait for that).
+   */
+  void awaitDelivery(GatewayNode node, String address, BridgeClient... clients) throws Exception {
+    for (BridgeClient client : clients) {
+      eventually(address + " reaches a client from " + node.nodeId(), 10, () -> {
+        try {
+          post(node, "/api/publish/" + address, "{\"probe\":true}");
+          return client.poll(address, 200) != null;
+        } catch (Exception e) {
+          return false;
+        }
+      });
+    }
+    for (BridgeClient client : clients) {
+      while (client.poll(address, 300) != null) {
+        // a probe published before the first one arrived
+      }
+    }
+  }
+
   HttpResponse<Buffer> post(GatewayNode node, String path, String body) throws Exception {
     return await(http.post(node.config().apiPort(), "127.0.0.1", path).sendBuffer(Buffer.buffer(body)), 15);
   }

@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
@@ -33,7 +32,8 @@ import java.util.logging.Logger;
 
 /**
  * The rest role: the HTTP API for services and operators (events, publish and send on the
- * clustered event bus, cluster nodes, health, readiness, metrics). Every error goes through
+ * clustered event bus, cluster nodes, health, readiness, metrics, and under {@code /api/admin} what
+ * changes the node itself, such as drain). Every error goes through
  * {@link HttpErrors}; every address a caller names goes through {@link ServiceAddresses}.
  */
 public final class RestVerticle extends VerticleBase {
@@ -41,26 +41,36 @@ public final class RestVerticle extends VerticleBase {
   /** How long {@code GET /api/cluster/nodes} waits for each node's status before listing it without. */
   static final long NODE_STATUS_TIMEOUT_MS = 1000;
   static final long MAX_SEND_TIMEOUT_MS = 60_000;
+  /** A platform handler: Vert.x Web only lets those run before the body handler. */
+  private static final PlatformHandler AS_BYTES = JsonBody::readAsBytes;
   private static final List<Integer> ROUTER_ERRORS = List.of(400, 404, 405, 413, 500);
 
   private final NodeConfig config;
   private final ClusterView cluster;
   private final PrometheusMeterRegistry registry;
   private final BooleanSupplier ready;
+  private final Runnable drain;
   private AsyncMap<String, JsonObject> events;
   private HttpServer server;
 
-  public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+  /**
+   * @param ready whether the node has joined the cluster and deployed its roles (and is not draining)
+   * @param drain starts draining the node, which then leaves the cluster and exits; called after the answer
+   */
+  public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, BooleanSupplier ready,
+      Runnable drain) {
     this.config = config;
     this.cluster = cluster;
     this.registry = registry;
     this.ready = ready;
+    this.drain = drain;
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
     mountOperations(router);
+    mountAdmin(router);
     mountEvents(router);
     mountMessaging(router);
     mountErrors(router);
@@ -84,17 +94,23 @@ public final class RestVerticle extends VerticleBase {
     router.get("/api/cluster/nodes").handler(this::listClusterNodes);
   }
 
+  /** Everything that changes the node itself: one prefix, so one guard (a token) can protect it later. */
+  private void mountAdmin(Router router) {
+    router.post("/api/admin/drain").handler(AS_BYTES).handler(bodies()).handler(this::drain);
+  }
+
   private void mountEvents(Router router) {
     router.get("/events").handler(this::listEvents);
     router.get("/events/:id").handler(this::getEvent);
   }
 
   private void mountMessaging(Router router) {
-    // A platform handler: Vert.x Web only lets those run before the body handler.
-    PlatformHandler asBytes = JsonBody::readAsBytes;
-    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
-    router.post("/api/publish/:address").handler(asBytes).handler(bodies).handler(this::publish);
-    router.post("/api/send/:address").handler(asBytes).handler(bodies).handler(this::send);
+    router.post("/api/publish/:address").handler(AS_BYTES).handler(bodies()).handler(this::publish);
+    router.post("/api/send/:address").handler(AS_BYTES).handler(bodies()).handler(this::send);
+  }
+
+  private BodyHandler bodies() {
+    return BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
   }
 
   private void mountErrors(Router router) {
@@ -122,7 +138,7 @@ public final class RestVerticle extends VerticleBase {
     answer(ctx, 200, new JsonObject().put("status", "READY"));
   }
 
-  /** Every member, oldest first, with its open bridge connections asked of the node itself, all at once. */
+  /** Every member, oldest first, with its open bridge connections and drain state asked of each node, all at once. */
   private void listClusterNodes(RoutingContext ctx) {
     List<Future<JsonObject>> nodes = cluster.members().stream().map(this::describeNode).toList();
     Future.all(nodes)
@@ -132,29 +148,43 @@ public final class RestVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> describeNode(NodeInfo node) {
-    return connectionsOf(node.id()).map(connections -> new JsonObject()
+    return statusOf(node.id()).map(status -> new JsonObject()
         .put("id", node.id())
         .put("host", node.host())
         .put("bridgePort", node.bridgePort())
         .put("apiPort", node.apiPort())
         .put("roles", new JsonArray(node.roles().stream().sorted().map(Role::label).toList()))
-        .put("connections", connections)
+        .put("connections", connectionsIn(status))
+        .put("draining", status == null ? null : status.getBoolean("draining", false))
         .put("startedAt", Instant.ofEpochMilli(node.startedAt()).toString())
         .put("uptimeMs", Math.max(0, System.currentTimeMillis() - node.startedAt()))
         .put("self", node.id().equals(cluster.localNodeId())));
   }
 
-  /** The node's open bridge connections, or null when it does not answer in time. */
-  private Future<Long> connectionsOf(String nodeId) {
+  /** The node's status ({@code connections}, {@code draining}), or null when it does not answer in time. */
+  private Future<JsonObject> statusOf(String nodeId) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(NODE_STATUS_TIMEOUT_MS);
     return vertx.eventBus().<Object>request(Addresses.nodeStatus(nodeId), null, options)
-        .map(RestVerticle::connectionsIn)
-        .otherwise((Long) null);
+        .map(reply -> reply.body() instanceof JsonObject json ? json : null)
+        .otherwise((JsonObject) null);
   }
 
-  private static Long connectionsIn(Message<Object> status) {
-    return status.body() instanceof JsonObject json && json.getValue("connections") instanceof Number n
-        ? n.longValue() : null;
+  private static Long connectionsIn(JsonObject status) {
+    return status != null && status.getValue("connections") instanceof Number n ? n.longValue() : null;
+  }
+
+  // ---- admin
+
+  /**
+   * Answers 202 first, then drains: the node refuses new bridge connections, closes the open ones with a
+   * close code that tells clients to reconnect, hands its simulator over, leaves the cluster and exits.
+   */
+  private void drain(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body != null && body.length() > 0) throw new ApiError(400, "POST /api/admin/drain takes no body");
+    LOG.info("node " + cluster.localNodeId() + ": drain requested by " + ctx.request().remoteAddress() + " (REST API)");
+    JsonObject answer = new JsonObject().put("node", cluster.localNodeId()).put("draining", true);
+    answerEncoded(ctx, 202, Json.encodeToBuffer(answer)).onComplete(sent -> drain.run());
   }
 
   // ---- events
@@ -252,8 +282,8 @@ public final class RestVerticle extends VerticleBase {
     answerEncoded(ctx, status, Json.encodeToBuffer(value));
   }
 
-  private static void answerEncoded(RoutingContext ctx, int status, Buffer json) {
-    ctx.response()
+  private static Future<Void> answerEncoded(RoutingContext ctx, int status, Buffer json) {
+    return ctx.response()
         .setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, HttpErrors.JSON)
         .end(json);

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -52,6 +53,7 @@ class RestVerticleTest {
 
   private final AtomicBoolean ready = new AtomicBoolean(true);
   private final AtomicBoolean membershipBroken = new AtomicBoolean(false);
+  private final AtomicInteger drains = new AtomicInteger();
   private Vertx vertx;
   private PrometheusMeterRegistry registry;
   private WebClient client;
@@ -61,7 +63,7 @@ class RestVerticleTest {
   void startApi() {
     vertx = Vertx.vertx();
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    RestVerticle api = new RestVerticle(config(), new ThreeMembers(), registry, ready::get);
+    RestVerticle api = new RestVerticle(config(), new ThreeMembers(), registry, ready::get, drains::incrementAndGet);
     await(vertx.deployVerticle(api));
     port = api.actualPort();
     client = WebClient.create(vertx);
@@ -127,11 +129,13 @@ class RestVerticleTest {
     assertEquals("2026-11-22T10:00:00Z", a.getString("startedAt"));
     assertTrue(a.getLong("uptimeMs") > 0);
     assertTrue(a.getBoolean("self"));
+    assertFalse(a.getBoolean("draining"));
     JsonObject b = nodes.getJsonObject(1);
     assertEquals(SILENT, b.getString("id"));
     assertEquals(new JsonArray().add("rest"), b.getJsonArray("roles"));
     assertTrue(b.containsKey("connections"));
     assertNull(b.getValue("connections"));
+    assertNull(b.getValue("draining"));
     assertFalse(b.getBoolean("self"));
     assertEquals(ALSO_SILENT, nodes.getJsonObject(2).getString("id"));
     assertNull(nodes.getJsonObject(2).getValue("connections"));
@@ -151,6 +155,39 @@ class RestVerticleTest {
     HttpResponse<Buffer> response = get("/api/cluster/nodes");
     assertError(response, 500);
     assertFalse(response.bodyAsString().contains("membership"), response.bodyAsString());
+  }
+
+  @Test
+  void clusterNodesShowANodeThatIsDraining() {
+    vertx.eventBus().consumer(Addresses.nodeStatus(SELF),
+        m -> m.reply(new JsonObject().put("connections", 0).put("draining", true)));
+    assertTrue(get("/api/cluster/nodes").bodyAsJsonArray().getJsonObject(0).getBoolean("draining"));
+  }
+
+  // ---- admin
+
+  @Test
+  void drainAnswers202ThenDrainsTheNode() {
+    HttpResponse<Buffer> response = await(client.post(port, HOST, "/api/admin/drain").send());
+    assertEquals(202, response.statusCode(), response.bodyAsString());
+    assertEquals(new JsonObject().put("node", SELF).put("draining", true), response.bodyAsJsonObject());
+    waitUntil(() -> drains.get() == 1);
+  }
+
+  @Test
+  void drainWithABodyAnswers400AndDoesNotDrain() {
+    assertError(post("/api/admin/drain", "{\"now\":true}"), 400);
+    assertError(post("/api/admin/drain", "x".repeat(MAX_BODY + 1)), 413);
+    assertEquals(0, drains.get());
+  }
+
+  @Test
+  void drainWithAWrongMethodAnswers405AndDoesNotDrain() {
+    assertError(get("/api/admin/drain"), 405);
+    assertError(request(HttpMethod.PUT, "/api/admin/drain"), 405);
+    assertError(request(HttpMethod.DELETE, "/api/admin/drain"), 405);
+    assertError(get("/api/admin/nope"), 404);
+    assertEquals(0, drains.get());
   }
 
   // ---- events
