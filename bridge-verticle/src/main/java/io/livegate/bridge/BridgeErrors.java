@@ -24,8 +24,13 @@ public final class BridgeErrors {
   /** {@code replyAddress} is not a string of 1 to 36 characters (the stock client sends a UUID). */
   public static final String INVALID_REPLY_ADDRESS = "invalid_reply_address";
 
+  /** The socket sends more frames a second than {@code --max-frames-per-second} (with a burst of twice that). */
+  public static final String RATE_LIMITED = "rate_limited";
+  /** A register beyond {@code --max-registrations} addresses on one socket. */
+  public static final String TOO_MANY_REGISTRATIONS = "too_many_registrations";
+
   public static final List<String> ALL = List.of(INVALID_JSON, MISSING_TYPE, INVALID_TYPE, MISSING_ADDRESS,
-      ACCESS_DENIED, FRAME_TOO_LARGE, INVALID_HEADERS, INVALID_REPLY_ADDRESS);
+      ACCESS_DENIED, FRAME_TOO_LARGE, INVALID_HEADERS, INVALID_REPLY_ADDRESS, RATE_LIMITED, TOO_MANY_REGISTRATIONS);
 
   private BridgeErrors() {}
 }

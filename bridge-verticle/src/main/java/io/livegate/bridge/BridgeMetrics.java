@@ -18,12 +18,16 @@ final class BridgeMetrics {
   static final String FRAMES_OUT = "livegate.bridge.frames.out";
   static final String FRAMES_REFUSED = "livegate.bridge.frames.refused";
   static final String SLOW_CONSUMERS = "livegate.bridge.slow.consumers.dropped";
+  static final String CONNECTIONS_REFUSED = "livegate.bridge.connections.refused";
+  static final String CLOSED_FOR_RATE = "livegate.bridge.connections.closed.rate";
 
   private final AtomicInteger connections = new AtomicInteger();
   private final Map<FrameType, Counter> framesIn = new EnumMap<>(FrameType.class);
   private final Map<FrameType, Counter> framesOut = new EnumMap<>(FrameType.class);
   private final Map<String, Counter> refused = new HashMap<>();
   private final Counter slowConsumers;
+  private final Counter connectionsRefused;
+  private final Counter closedForRate;
 
   BridgeMetrics(MeterRegistry registry) {
     Gauge.builder(CONNECTIONS, connections, AtomicInteger::get)
@@ -38,6 +42,12 @@ final class BridgeMetrics {
     }
     slowConsumers = Counter.builder(SLOW_CONSUMERS)
         .description("Browser connections dropped because they did not read what was sent to them")
+        .register(registry);
+    connectionsRefused = Counter.builder(CONNECTIONS_REFUSED)
+        .description("Browser connections refused because the node held --max-connections already")
+        .register(registry);
+    closedForRate = Counter.builder(CLOSED_FOR_RATE)
+        .description("Browser connections closed because they went on sending beyond --max-frames-per-second")
         .register(registry);
   }
 
@@ -68,5 +78,13 @@ final class BridgeMetrics {
 
   void slowConsumerDropped() {
     slowConsumers.increment();
+  }
+
+  void connectionRefused() {
+    connectionsRefused.increment();
+  }
+
+  void closedForRate() {
+    closedForRate.increment();
   }
 }

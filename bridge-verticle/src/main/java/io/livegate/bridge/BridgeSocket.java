@@ -30,6 +30,10 @@ final class BridgeSocket {
   private final Set<String> addresses = new HashSet<>();
   private final Map<String, PendingReply> pendingReplies = new HashMap<>();
   private long lastSeenNanos = System.nanoTime();
+  private double frameTokens = -1; // a full bucket at the first frame
+  private long frameTokensAtNanos;
+  private long refusalWindowStartNanos;
+  private int refusedInWindow;
   private boolean closed;
 
   /**
@@ -46,6 +50,37 @@ final class BridgeSocket {
 
   void touch() {
     lastSeenNanos = System.nanoTime();
+  }
+
+  /**
+   * The frame-rate limit, a token bucket: {@code perSecond} tokens a second, up to a burst of twice that.
+   * True if the socket may send this frame.
+   */
+  boolean takeFrameToken(long nowNanos, int perSecond) {
+    double burst = 2.0 * perSecond;
+    frameTokens = frameTokens < 0 ? burst
+        : Math.min(burst, frameTokens + (nowNanos - frameTokensAtNanos) * (perSecond / 1e9));
+    frameTokensAtNanos = nowNanos;
+    if (frameTokens < 1) return false;
+    frameTokens -= 1;
+    return true;
+  }
+
+  /** Counts a frame refused for its rate; the number refused within the current second. */
+  int refusedForRate(long nowNanos) {
+    if (nowNanos - refusalWindowStartNanos >= 1_000_000_000L) {
+      refusalWindowStartNanos = nowNanos;
+      refusedInWindow = 0;
+    }
+    return ++refusedInWindow;
+  }
+
+  int registrations() {
+    return addresses.size();
+  }
+
+  boolean isRegisteredOn(String address) {
+    return addresses.contains(address);
   }
 
   boolean silentFor(long ms, long nowNanos) {

@@ -51,7 +51,8 @@ public final class BridgeVerticle extends VerticleBase {
   public Future<?> start() {
     PermittedAddresses permitted = new PermittedAddresses(config.inboundPermitted(), config.outboundPermitted());
     bridge = new EventBusBridge(vertx, new FrameValidator(permitted, config.maxFrameBytes()),
-        metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs(), config.maxQueuedBytes());
+        metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs(), config.maxQueuedBytes(),
+        config.limits());
     RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade((ContextInternal) context, frameLimit(),
         transportLimit(), config.maxQueuedBytes(), bridge::accept);
     Router router = Router.router(vertx);
@@ -99,6 +100,9 @@ public final class BridgeVerticle extends VerticleBase {
     if (RAW_WEBSOCKET.equals(path) || RAW_WEBSOCKET_SLASH.equals(path)) {
       if (draining) {
         refuseWhileDraining(request.response());
+      } else if (bridge.isFull()) {
+        metrics.connectionRefused();
+        request.response().setStatusCode(503).putHeader("Retry-After", "1").end("too many connections on this node\n");
       } else {
         rawWebSocket.handle(request);
       }

@@ -4,6 +4,7 @@ import io.livegate.bridge.FrameValidator.Accepted;
 import io.livegate.bridge.FrameValidator.Refused;
 import io.livegate.bridge.FrameValidator.Verdict;
 import io.livegate.core.Addresses;
+import io.livegate.core.NodeConfig;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -24,6 +25,9 @@ import java.util.logging.Logger;
  * and refuses bad frames through {@link FrameValidator} alone. Runs on the bridge verticle's context.
  */
 final class EventBusBridge implements Handler<SockJSSocket> {
+  /** WebSocket close codes (RFC 6455 7.4.1): a client that broke a limit, a node that is full. */
+  private static final short POLICY_VIOLATION = 1008;
+  private static final short TRY_AGAIN_LATER = 1013;
   private static final Logger LOG = Logger.getLogger(EventBusBridge.class.getName());
 
   private final Vertx vertx;
@@ -35,13 +39,14 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private final long sendTimeoutMs;
   private final long idleTimeoutMs;
   private final int maxQueuedBytes;
+  private final NodeConfig.BridgeLimits limits;
   private final Set<BridgeSocket> sockets = new HashSet<>();
   private boolean draining;
   private short drainCode;
   private String drainReason;
 
   EventBusBridge(Vertx vertx, FrameValidator validator, BridgeMetrics metrics, String nodeId, long sendTimeoutMs,
-      long idleTimeoutMs, int maxQueuedBytes) {
+      long idleTimeoutMs, int maxQueuedBytes, NodeConfig.BridgeLimits limits) {
     this.vertx = vertx;
     this.eventBus = vertx.eventBus();
     this.validator = validator;
@@ -51,6 +56,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     this.sendTimeoutMs = sendTimeoutMs;
     this.idleTimeoutMs = idleTimeoutMs;
     this.maxQueuedBytes = maxQueuedBytes;
+    this.limits = limits;
   }
 
   /**
@@ -83,6 +89,11 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       connection.close(drainCode, drainReason);
       return;
     }
+    if (isFull()) {
+      metrics.connectionRefused();
+      connection.close(TRY_AGAIN_LATER, "too many connections on this node");
+      return;
+    }
     BridgeSocket socket = new BridgeSocket(connection, vertx, sendTimeoutMs, metrics, this::dropSlowConsumer);
     sockets.add(socket);
     metrics.opened();
@@ -91,15 +102,30 @@ final class EventBusBridge implements Handler<SockJSSocket> {
         e -> LOG.log(Level.FINE, socket + " failed: " + e));
   }
 
+  /** Is this node's bridge holding as many connections as it may? */
+  boolean isFull() {
+    return sockets.size() >= limits.maxConnections();
+  }
+
   private void onFrame(BridgeSocket socket, Buffer data) {
+    if (socket.isClosed()) return; // closed by us (a limit), its connection not yet gone
+    long now = System.nanoTime();
     socket.touch();
+    if (!socket.takeFrameToken(now, limits.maxFramesPerSecond())) {
+      refuseForRate(socket, now);
+      return;
+    }
     Verdict verdict = validator.validate(data, socket::awaitsReplyAt);
     if (verdict instanceof Refused refused) {
-      metrics.refused(refused.reason());
-      socket.refuse(refused.reason());
+      refuse(socket, refused.reason());
       return;
     }
     InboundFrame frame = ((Accepted) verdict).frame();
+    if (frame.type() == FrameType.REGISTER && !socket.isRegisteredOn(frame.address())
+        && socket.registrations() >= limits.maxRegistrations()) {
+      refuse(socket, BridgeErrors.TOO_MANY_REGISTRATIONS);
+      return;
+    }
     metrics.accepted(frame.type());
     switch (frame.type()) {
       case SEND -> send(socket, frame);
@@ -108,6 +134,26 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       case UNREGISTER -> subscriptions.leave(frame.address(), socket);
       default -> { } // PING: touch() above is all a keep-alive needs
     }
+  }
+
+  private void refuse(BridgeSocket socket, String reason) {
+    metrics.refused(reason);
+    socket.refuse(reason);
+  }
+
+  /** Over the frame rate: refused with an err frame; a socket that goes on for a second's worth is closed. */
+  private void refuseForRate(BridgeSocket socket, long now) {
+    if (socket.refusedForRate(now) <= limits.maxFramesPerSecond()) {
+      refuse(socket, BridgeErrors.RATE_LIMITED);
+      return;
+    }
+    metrics.refused(BridgeErrors.RATE_LIMITED);
+    if (socket.isClosed()) return;
+    metrics.closedForRate();
+    LOG.info(() -> "Closing " + socket + ": it goes on sending beyond " + limits.maxFramesPerSecond()
+        + " frames a second (--max-frames-per-second)");
+    socket.close(POLICY_VIOLATION, "frame rate limit exceeded");
+    socket.dispose(); // nothing more is read from it or written to it; its close handler counts it out
   }
 
   private void send(BridgeSocket socket, InboundFrame frame) {

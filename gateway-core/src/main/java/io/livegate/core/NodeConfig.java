@@ -27,6 +27,7 @@ import java.util.Set;
  * @param maxQueuedBytes   what may wait to be sent to one bridge socket; a socket that lets more pile up
  *                         (it does not read) is dropped
  * @param eventBusPort     the clustered event bus's TCP port; 0 for any free one
+ * @param limits           what one bridge socket, and the node's bridge as a whole, may use
  */
 public record NodeConfig(
     Set<Role> roles,
@@ -47,7 +48,20 @@ public record NodeConfig(
     int maxFrameBytes,
     long idleTimeoutMs,
     int maxQueuedBytes,
-    int eventBusPort) {
+    int eventBusPort,
+    BridgeLimits limits) {
+
+  /**
+   * What a browser may use, each refusal counted in {@code /metrics}.
+   *
+   * @param maxRegistrations   addresses one socket may be registered on at once
+   * @param maxFramesPerSecond frames one socket may send a second, with a burst of twice that; beyond, the frame
+   *                           is refused, and a socket that goes on (a second's worth refused) is closed
+   * @param maxConnections     bridge connections one node holds; beyond, new ones are refused
+   */
+  public record BridgeLimits(int maxRegistrations, int maxFramesPerSecond, int maxConnections) {
+    public static final BridgeLimits DEFAULTS = new BridgeLimits(64, 100, 50_000);
+  }
 
   /** Without an event-bus port: any free one. */
   public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
@@ -56,7 +70,7 @@ public record NodeConfig(
       int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes) {
     this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
         inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
-        idleTimeoutMs, maxQueuedBytes, 0);
+        idleTimeoutMs, maxQueuedBytes, 0, BridgeLimits.DEFAULTS);
   }
 
   public boolean has(Role role) {
@@ -73,13 +87,19 @@ public record NodeConfig(
   public NodeConfig withIdleTimeout(long ms) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, ms, maxQueuedBytes, eventBusPort);
+        maxBodyBytes, maxFrameBytes, ms, maxQueuedBytes, eventBusPort, limits);
   }
 
   public NodeConfig withMaxQueuedBytes(int bytes) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, bytes, eventBusPort);
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, bytes, eventBusPort, limits);
+  }
+
+  public NodeConfig withLimits(BridgeLimits bridgeLimits) {
+    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, bridgeLimits);
   }
 
 }

@@ -49,7 +49,11 @@ public final class NodeSettings {
       new Setting("--max-frame-bytes", "MAX_FRAME_BYTES", "65536", "largest bridge frame from a browser"),
       new Setting("--idle-timeout-ms", "IDLE_TIMEOUT_MS", "10000", "close a bridge socket silent (no frame, no ping) this long"),
       new Setting("--max-queued-bytes", "MAX_QUEUED_BYTES", "1048576",
-          "drop a bridge socket that lets more than this wait to be sent to it (a client that does not read)"));
+          "drop a bridge socket that lets more than this wait to be sent to it (a client that does not read)"),
+      new Setting("--max-registrations", "MAX_REGISTRATIONS", "64", "addresses one bridge socket may register on"),
+      new Setting("--max-frames-per-second", "MAX_FRAMES_PER_SECOND", "100",
+          "frames a bridge socket may send a second (burst: twice); beyond, refused; a second's worth refused: closed"),
+      new Setting("--max-connections", "MAX_CONNECTIONS", "50000", "bridge connections one node holds; beyond, refused"));
 
   /** What the command line asked for: a configuration to run, or the usage text. */
   public record Parsed(NodeConfig config, boolean helpRequested) {}
@@ -100,7 +104,11 @@ public final class NodeSettings {
         (int) number(v, "--max-frame-bytes", 64, 16 * 1024 * 1024),
         number(v, "--idle-timeout-ms", 100, 3_600_000),
         (int) number(v, "--max-queued-bytes", 4096, 1024 * 1024 * 1024),
-        (int) number(v, "--eventbus-port", 0, 65535));
+        (int) number(v, "--eventbus-port", 0, 65535),
+        new NodeConfig.BridgeLimits(
+            (int) number(v, "--max-registrations", 1, 100_000),
+            (int) number(v, "--max-frames-per-second", 1, 1_000_000),
+            (int) number(v, "--max-connections", 1, 10_000_000)));
     if (config.simulatorMaxMs() < config.simulatorMinMs()) {
       throw new BadSetting("--simulator-max-ms must not be below --simulator-min-ms");
     }

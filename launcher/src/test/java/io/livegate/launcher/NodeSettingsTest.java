@@ -28,6 +28,9 @@ class NodeSettingsTest {
     assertEquals(List.of("127.0.0.1"), config.members());
     assertNull(config.clusterConfig(), "packaged cluster.xml");
     assertEquals(1024 * 1024, config.maxQueuedBytes());
+    assertEquals(new NodeConfig.BridgeLimits(64, 100, 50_000), config.limits());
+    assertEquals(new NodeConfig.BridgeLimits(8, 20, 300), parse(Map.of("MAX_CONNECTIONS", "300"),
+        "--max-registrations", "8", "--max-frames-per-second", "20").limits());
     assertEquals(1000, parse(Map.of("MAX_QUEUED_BYTES", "5000"), "--max-queued-bytes", "1000000").maxQueuedBytes() / 1000);
     assertEquals(0, config.eventBusPort(), "any free port");
   }
@@ -81,6 +84,7 @@ class NodeSettingsTest {
     assertRefused("--simulator-max-ms must not be below --simulator-min-ms", "--simulator-min-ms", "500",
         "--simulator-max-ms", "100");
     assertRefused("--max-queued-bytes: 100 is outside 4096..1073741824", "--max-queued-bytes", "100");
+    assertRefused("--max-frames-per-second: 0 is outside 1..1000000", "--max-frames-per-second", "0");
     assertRefused("--bridge-port and --api-port are both 9000", "--bridge-port", "9000", "--api-port", "9000");
     NodeSettings.BadSetting fromEnv = assertThrows(NodeSettings.BadSetting.class,
         () -> parse(Map.of("BRIDGE_PORT", "x")));

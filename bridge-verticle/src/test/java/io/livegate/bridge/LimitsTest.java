@@ -1,0 +1,126 @@
+package io.livegate.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.livegate.bridge.RawWireClient.Frame;
+import io.livegate.core.Addresses;
+import io.livegate.core.NodeConfig.BridgeLimits;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What one socket, and the node's bridge as a whole, may use: each refusal seen by the client and counted. */
+class LimitsTest extends BridgeTestBase {
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final List<RawWireClient> wires = new ArrayList<>();
+  private BridgeVerticle limited;
+
+  @AfterEach
+  void closeWires() throws IOException {
+    for (RawWireClient wire : wires) wire.close();
+  }
+
+  @Test
+  void aRegisterBeyondTheLimitIsRefusedWhileTheOthersStay() throws IOException {
+    RawWireClient wire = open(new BridgeLimits(3, 1000, 100));
+    for (String address : List.of("public.a", "public.b", "public.c")) wire.register(address);
+
+    wire.writeText(register("public.d"));
+    assertEquals(err(BridgeErrors.TOO_MANY_REGISTRATIONS), new JsonObject(wire.readText()));
+    wire.register("public.a"); // already there: no new registration, no refusal
+    assertEquals(1, refused(BridgeErrors.TOO_MANY_REGISTRATIONS));
+
+    vertx.eventBus().publish("public.c", "still registered");
+    assertEquals("still registered", new JsonObject(wire.readText()).getString("body"));
+    wire.writeText(new JsonObject().put("type", "unregister").put("address", "public.a").encode());
+    wire.register("public.d"); // room again
+    vertx.eventBus().publish("public.d", "now");
+    assertEquals("now", new JsonObject(wire.readText()).getString("body"));
+  }
+
+  @Test
+  void framesBeyondTheRateAreRefusedAndASocketThatGoesOnIsClosedWith1008() throws IOException {
+    BridgeClient bystander = connect(startLimited(new BridgeLimits(64, 10, 100)));
+    bystander.register(Addresses.EVENTS_UPDATES);
+    RawWireClient wire = wire().open();
+
+    for (int i = 0; i < 25; i++) wire.writeText("{\"type\":\"ping\"}"); // a burst of 20 passes, then refusals
+    assertEquals(err(BridgeErrors.RATE_LIMITED), new JsonObject(wire.readText()));
+    assertTrue(refused(BridgeErrors.RATE_LIMITED) >= 1);
+
+    for (int i = 0; i < 100; i++) wire.writeText("{\"type\":\"ping\"}"); // and on: a second's worth refused
+    Frame frame;
+    do {
+      frame = wire.readFrame();
+    } while (frame.opcode() == 0x01); // the err frames sent before the close
+    assertEquals(0x08, frame.opcode());
+    assertEquals(1008, frame.status());
+    wire.assertEndOfStream();
+    assertEquals(1, meters.counter(BridgeMetrics.CLOSED_FOR_RATE).count());
+
+    vertx.eventBus().publish(Addresses.EVENTS_UPDATES, 7);
+    assertEquals(7, bystander.next().getInteger("body"), "the other socket is served as before");
+  }
+
+  @Test
+  void connectionsBeyondTheNodesLimitAreRefusedWith503UntilOneCloses() throws IOException {
+    startLimited(new BridgeLimits(64, 1000, 2));
+    RawWireClient first = wire().open();
+    wire().open();
+    RawRefusal refusal = new RawRefusal(wire().request("GET", RawWireClient.upgradeHeaders(13)));
+    assertTrue(refusal.head().startsWith("HTTP/1.1 503"), refusal.head());
+    assertEquals(1, meters.counter(BridgeMetrics.CONNECTIONS_REFUSED).count());
+
+    first.close();
+    RawRefusal later = null;
+    for (int attempt = 0; attempt < 50; attempt++) { // the node counts the first out once its close is seen
+      later = new RawRefusal(wire().request("GET", RawWireClient.upgradeHeaders(13)));
+      if (later.head().startsWith("HTTP/1.1 101")) break;
+      sleep(20);
+    }
+    assertTrue(later.head().startsWith("HTTP/1.1 101"), later.head());
+  }
+
+  private record RawRefusal(String head) {}
+
+  private int startLimited(BridgeLimits limits) {
+    limited = startAnotherBridge(testConfig().withLimits(limits), meters);
+    return limited.port();
+  }
+
+  private RawWireClient open(BridgeLimits limits) throws IOException {
+    startLimited(limits);
+    return wire().open();
+  }
+
+  private RawWireClient wire() throws IOException {
+    RawWireClient wire = new RawWireClient(limited.port(), 0);
+    wires.add(wire);
+    return wire;
+  }
+
+  private double refused(String reason) {
+    return meters.counter(BridgeMetrics.FRAMES_REFUSED, "reason", reason).count();
+  }
+
+  private static String register(String address) {
+    return new JsonObject().put("type", "register").put("address", address).encode();
+  }
+
+  private static JsonObject err(String reason) {
+    return new JsonObject().put("type", "err").put("body", reason);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
