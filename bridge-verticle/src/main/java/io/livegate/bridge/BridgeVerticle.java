@@ -2,6 +2,7 @@ package io.livegate.bridge;
 
 import io.livegate.core.ClusterView;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -149,7 +150,7 @@ public final class BridgeVerticle extends VerticleBase {
    * {@code frame_too_large} rather than a dropped connection; far beyond, the transport drops it.
    */
   private HttpServerOptions serverOptions() {
-    return new HttpServerOptions()
+    return ServerTls.apply(new HttpServerOptions()
         .setMaxWebSocketFrameSize(frameLimit())
         .setMaxWebSocketMessageSize(transportLimit())
         // Browsers never speak h2c, and the bridge's frames are small: neither is worth its handlers on every
@@ -158,7 +159,7 @@ public final class BridgeVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
-        .setStrictThreadMode(true);
+        .setStrictThreadMode(true), config.security());
   }
 
   private int frameLimit() {
@@ -171,8 +172,8 @@ public final class BridgeVerticle extends VerticleBase {
 
   private void announce(HttpServer listening, PermittedAddresses permitted) {
     server = listening;
-    LOG.info(String.format("Bridge listening on %s:%d (SockJS /eventbus, raw WebSocket /eventbus/websocket, "
-            + "dashboard /) for node %s; permitted %s", config.httpHost(), listening.actualPort(),
-        cluster.localNodeId(), permitted));
+    LOG.info(String.format("Bridge listening on %s://%s:%d (SockJS /eventbus, raw WebSocket /eventbus/websocket, "
+            + "dashboard /) for node %s; permitted %s", config.security().tls() ? "https" : "http", config.httpHost(),
+        listening.actualPort(), cluster.localNodeId(), permitted));
   }
 }

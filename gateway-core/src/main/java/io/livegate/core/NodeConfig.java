@@ -28,6 +28,7 @@ import java.util.Set;
  *                         (it does not read) is dropped
  * @param eventBusPort     the clustered event bus's TCP port; 0 for any free one
  * @param limits           what one bridge socket, and the node's bridge as a whole, may use
+ * @param security         who may use the REST API's messaging and admin endpoints, and TLS
  */
 public record NodeConfig(
     Set<Role> roles,
@@ -49,7 +50,22 @@ public record NodeConfig(
     long idleTimeoutMs,
     int maxQueuedBytes,
     int eventBusPort,
-    BridgeLimits limits) {
+    BridgeLimits limits,
+    Security security) {
+
+  /**
+   * @param apiToken the bearer token the REST API's {@code /api/publish}, {@code /api/send} and {@code /api/admin}
+   *                 require, or null: open to anyone who reaches the port
+   * @param tlsCert  PEM certificate (chain) for HTTPS and WSS on the bridge and REST ports, or null: plain
+   * @param tlsKey   its PEM private key, or null
+   */
+  public record Security(String apiToken, String tlsCert, String tlsKey) {
+    public static final Security NONE = new Security(null, null, null);
+
+    public boolean tls() {
+      return tlsCert != null;
+    }
+  }
 
   /**
    * What a browser may use, each refusal counted in {@code /metrics}.
@@ -70,7 +86,7 @@ public record NodeConfig(
       int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes) {
     this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
         inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
-        idleTimeoutMs, maxQueuedBytes, 0, BridgeLimits.DEFAULTS);
+        idleTimeoutMs, maxQueuedBytes, 0, BridgeLimits.DEFAULTS, Security.NONE);
   }
 
   public boolean has(Role role) {
@@ -87,19 +103,25 @@ public record NodeConfig(
   public NodeConfig withIdleTimeout(long ms) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, ms, maxQueuedBytes, eventBusPort, limits);
+        maxBodyBytes, maxFrameBytes, ms, maxQueuedBytes, eventBusPort, limits, security);
   }
 
   public NodeConfig withMaxQueuedBytes(int bytes) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, bytes, eventBusPort, limits);
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, bytes, eventBusPort, limits, security);
+  }
+
+  public NodeConfig withSecurity(Security newSecurity) {
+    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, newSecurity);
   }
 
   public NodeConfig withLimits(BridgeLimits bridgeLimits) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, bridgeLimits);
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, bridgeLimits, security);
   }
 
 }

@@ -3,6 +3,8 @@ package io.livegate.launcher;
 import io.livegate.core.Addresses;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.Role;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,7 +55,11 @@ public final class NodeSettings {
       new Setting("--max-registrations", "MAX_REGISTRATIONS", "64", "addresses one bridge socket may register on"),
       new Setting("--max-frames-per-second", "MAX_FRAMES_PER_SECOND", "100",
           "frames a bridge socket may send a second (burst: twice); beyond, refused; a second's worth refused: closed"),
-      new Setting("--max-connections", "MAX_CONNECTIONS", "50000", "bridge connections one node holds; beyond, refused"));
+      new Setting("--max-connections", "MAX_CONNECTIONS", "50000", "bridge connections one node holds; beyond, refused"),
+      new Setting("--api-token", "API_TOKEN", "",
+          "bearer token required by the REST API's /api/publish, /api/send and /api/admin (default: open)"),
+      new Setting("--tls-cert", "TLS_CERT", "", "PEM certificate: HTTPS and WSS on the bridge and REST ports"),
+      new Setting("--tls-key", "TLS_KEY", "", "PEM private key of --tls-cert"));
 
   /** What the command line asked for: a configuration to run, or the usage text. */
   public record Parsed(NodeConfig config, boolean helpRequested) {}
@@ -108,7 +114,8 @@ public final class NodeSettings {
         new NodeConfig.BridgeLimits(
             (int) number(v, "--max-registrations", 1, 100_000),
             (int) number(v, "--max-frames-per-second", 1, 1_000_000),
-            (int) number(v, "--max-connections", 1, 10_000_000)));
+            (int) number(v, "--max-connections", 1, 10_000_000)),
+        security(v));
     if (config.simulatorMaxMs() < config.simulatorMinMs()) {
       throw new BadSetting("--simulator-max-ms must not be below --simulator-min-ms");
     }
@@ -116,6 +123,18 @@ public final class NodeSettings {
       throw new BadSetting("--bridge-port and --api-port are both " + config.apiPort() + ": give each its own port");
     }
     return config;
+  }
+
+  private static NodeConfig.Security security(Map<String, String> v) {
+    String token = v.get("--api-token").trim();
+    String cert = v.get("--tls-cert").trim();
+    String key = v.get("--tls-key").trim();
+    if (cert.isEmpty() != key.isEmpty()) throw new BadSetting("--tls-cert and --tls-key go together: give both or neither");
+    for (String file : new String[] {cert, key}) {
+      if (!file.isEmpty() && !Files.isReadable(Path.of(file))) throw new BadSetting("TLS: cannot read " + file);
+    }
+    if (!token.isEmpty() && token.length() < 16) throw new BadSetting("--api-token: at least 16 characters");
+    return new NodeConfig.Security(token.isEmpty() ? null : token, cert.isEmpty() ? null : cert, key.isEmpty() ? null : key);
   }
 
   /** The usage text of {@code --help}. */

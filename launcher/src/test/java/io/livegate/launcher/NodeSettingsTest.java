@@ -85,6 +85,9 @@ class NodeSettingsTest {
         "--simulator-max-ms", "100");
     assertRefused("--max-queued-bytes: 100 is outside 4096..1073741824", "--max-queued-bytes", "100");
     assertRefused("--max-frames-per-second: 0 is outside 1..1000000", "--max-frames-per-second", "0");
+    assertRefused("--tls-cert and --tls-key go together", "--tls-cert", "/etc/hostname");
+    assertRefused("TLS: cannot read /nonexistent/key.pem", "--tls-cert", "/etc/hostname", "--tls-key", "/nonexistent/key.pem");
+    assertRefused("--api-token: at least 16 characters", "--api-token", "short");
     assertRefused("--bridge-port and --api-port are both 9000", "--bridge-port", "9000", "--api-port", "9000");
     NodeSettings.BadSetting fromEnv = assertThrows(NodeSettings.BadSetting.class,
         () -> parse(Map.of("BRIDGE_PORT", "x")));

@@ -5,6 +5,7 @@ import io.livegate.core.ClusterView;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeInfo;
 import io.livegate.core.Role;
+import io.livegate.core.ServerTls;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -13,6 +14,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -23,6 +25,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.PlatformHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +81,8 @@ public final class RestVerticle extends VerticleBase {
     return vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.EVENTS_MAP)
         .compose(map -> {
           events = map;
-          return vertx.createHttpServer().requestHandler(router).listen(config.apiPort(), config.httpHost());
+          return vertx.createHttpServer(ServerTls.apply(new HttpServerOptions(), config.security()))
+              .requestHandler(router).listen(config.apiPort(), config.httpHost());
         })
         .onSuccess(this::logListening);
   }
@@ -94,9 +99,9 @@ public final class RestVerticle extends VerticleBase {
     router.get("/api/cluster/nodes").handler(this::listClusterNodes);
   }
 
-  /** Everything that changes the node itself: one prefix, so one guard (a token) can protect it later. */
+  /** Everything that changes the node itself: one prefix, behind the service token. */
   private void mountAdmin(Router router) {
-    router.post("/api/admin/drain").handler(AS_BYTES).handler(bodies()).handler(this::drain);
+    router.post("/api/admin/drain").handler(serviceToken()).handler(AS_BYTES).handler(bodies()).handler(this::drain);
   }
 
   private void mountEvents(Router router) {
@@ -105,8 +110,8 @@ public final class RestVerticle extends VerticleBase {
   }
 
   private void mountMessaging(Router router) {
-    router.post("/api/publish/:address").handler(AS_BYTES).handler(bodies()).handler(this::publish);
-    router.post("/api/send/:address").handler(AS_BYTES).handler(bodies()).handler(this::send);
+    router.post("/api/publish/:address").handler(serviceToken()).handler(AS_BYTES).handler(bodies()).handler(this::publish);
+    router.post("/api/send/:address").handler(serviceToken()).handler(AS_BYTES).handler(bodies()).handler(this::send);
   }
 
   private BodyHandler bodies() {
@@ -121,8 +126,47 @@ public final class RestVerticle extends VerticleBase {
 
   private void logListening(HttpServer listening) {
     server = listening;
-    LOG.info("node " + cluster.localNodeId() + ": REST API listening on http://" + config.httpHost() + ":"
-        + listening.actualPort());
+    String scheme = config.security().tls() ? "https" : "http";
+    LOG.info("node " + cluster.localNodeId() + ": REST API listening on " + scheme + "://" + config.httpHost() + ":"
+        + listening.actualPort() + (config.security().apiToken() == null ? "" : "; publish, send and admin need the service token"));
+    String open = openApiWarning(config, listening.actualPort());
+    if (open != null) LOG.warning("node " + cluster.localNodeId() + ": " + open);
+  }
+
+  /** The warning for an API without a service token bound beyond loopback, or null when there is none to give. */
+  static String openApiWarning(NodeConfig config, int port) {
+    if (config.security().apiToken() != null || isLoopback(config.httpHost())) return null;
+    return "THE REST API IS OPEN on " + config.httpHost() + ":" + port + ": anyone who reaches it can publish, send "
+        + "and drain this node. Set --api-token (API_TOKEN), or bind it to loopback with --http-host 127.0.0.1.";
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+  }
+
+  /**
+   * The service token, when one is configured: {@code Authorization: Bearer <token>}, compared in constant
+   * time. A platform handler, so that it runs before the body is read.
+   */
+  private PlatformHandler serviceToken() {
+    return this::requireServiceToken;
+  }
+
+  private void requireServiceToken(RoutingContext ctx) {
+    String token = config.security().apiToken();
+    if (token == null || isBearer(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), token)) {
+      ctx.next();
+      return;
+    }
+    ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"livegate\"");
+    throw new ApiError(401, "a service token is needed: Authorization: Bearer <token>");
+  }
+
+
+  private static boolean isBearer(String authorization, String token) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
+    return MessageDigest.isEqual(authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8),
+        token.getBytes(StandardCharsets.UTF_8));
   }
 
   // ---- operations

@@ -1,0 +1,137 @@
+package io.livegate.rest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.livegate.core.ClusterView;
+import io.livegate.core.NodeConfig;
+import io.livegate.core.NodeConfig.Security;
+import io.livegate.core.NodeInfo;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SelfSignedCertificate;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The service token on what changes things (publish, send, admin), TLS on the port, and the warning when open. */
+class ApiSecurityTest {
+  private static final String TOKEN = "s3cret-service-token-0123456789";
+  private final Vertx vertx = Vertx.vertx();
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final AtomicInteger drains = new AtomicInteger();
+  private WebClient client;
+  private int port;
+
+  @AfterEach
+  void stop() {
+    if (client != null) client.close();
+    await(vertx.close());
+    registry.close();
+  }
+
+  @Test
+  void publishSendAndAdminNeedTheServiceTokenWhileReadsDoNot() {
+    start(new Security(TOKEN, null, null));
+    client = WebClient.create(vertx);
+
+    for (String path : List.of("/api/publish/chat.lobby", "/api/send/chat.lobby", "/api/admin/drain")) {
+      HttpResponse<Buffer> none = await(client.post(port, "127.0.0.1", path).sendBuffer(Buffer.buffer("{}")));
+      assertUnauthorized(none);
+      HttpResponse<Buffer> wrong = await(client.post(port, "127.0.0.1", path)
+          .putHeader("Authorization", "Bearer " + TOKEN + "x").sendBuffer(Buffer.buffer("{}")));
+      assertUnauthorized(wrong);
+    }
+    assertEquals(0, drains.get(), "no drain without the token");
+
+    HttpResponse<Buffer> published = await(client.post(port, "127.0.0.1", "/api/publish/chat.lobby")
+        .putHeader("Authorization", "Bearer " + TOKEN).sendBuffer(Buffer.buffer("{\"text\":\"hi\"}")));
+    assertEquals(202, published.statusCode());
+    assertEquals(200, await(client.get(port, "127.0.0.1", "/health").send()).statusCode());
+    assertEquals(200, await(client.get(port, "127.0.0.1", "/api/cluster/nodes").send()).statusCode());
+  }
+
+  @Test
+  void withACertificateTheApiAnswersHttpsAndAPlainRequestGetsNothing() {
+    SelfSignedCertificate certificate = SelfSignedCertificate.create("localhost");
+    start(new Security(null, certificate.certificatePath(), certificate.privateKeyPath()));
+
+    client = WebClient.create(vertx, new WebClientOptions().setSsl(true).setTrustOptions(certificate.trustOptions())
+        .setVerifyHost(false));
+    assertEquals(200, await(client.get(port, "127.0.0.1", "/health").send()).statusCode());
+
+    WebClient plain = WebClient.create(vertx);
+    try {
+      assertThrows(AssertionError.class, () -> await(plain.get(port, "127.0.0.1", "/health").send()));
+    } finally {
+      plain.close();
+    }
+  }
+
+  @Test
+  void anApiWithoutTokenBoundBeyondLoopbackIsReportedAsOpen() {
+    NodeConfig open = config(Security.NONE);
+    assertNull(RestVerticle.openApiWarning(open, 8081), "loopback only: nobody else reaches it");
+    NodeConfig everywhere = new NodeConfig(open.roles(), "0.0.0.0", 0, 0, open.clusterHost(), open.clusterPort(),
+        open.members(), open.clusterName(), open.clusterConfig(), open.inboundPermitted(), open.outboundPermitted(),
+        open.simulatorMinMs(), open.simulatorMaxMs(), open.sendTimeoutMs(), open.maxBodyBytes(), open.maxFrameBytes(),
+        open.idleTimeoutMs(), open.maxQueuedBytes());
+    assertTrue(RestVerticle.openApiWarning(everywhere, 8081).startsWith("THE REST API IS OPEN on 0.0.0.0:8081"));
+    assertNull(RestVerticle.openApiWarning(everywhere.withSecurity(new Security(TOKEN, null, null)), 8081));
+  }
+
+  private void start(Security security) {
+    RestVerticle api = new RestVerticle(config(security), new OneNode(), registry, () -> true, drains::incrementAndGet);
+    await(vertx.deployVerticle(api));
+    port = api.actualPort();
+  }
+
+  private static void assertUnauthorized(HttpResponse<Buffer> response) {
+    assertEquals(401, response.statusCode());
+    JsonObject error = response.bodyAsJsonObject();
+    assertEquals(401, error.getInteger("status"));
+    assertTrue(error.getString("error").contains("service token"), error.encode());
+    assertTrue(response.getHeader("WWW-Authenticate").startsWith("Bearer"));
+  }
+
+  private static NodeConfig config(Security security) {
+    NodeConfig d = NodeConfig.defaults();
+    return new NodeConfig(d.roles(), "127.0.0.1", 0, 0, d.clusterHost(), d.clusterPort(), d.members(), d.clusterName(),
+        d.clusterConfig(), d.inboundPermitted(), d.outboundPermitted(), d.simulatorMinMs(), d.simulatorMaxMs(),
+        d.sendTimeoutMs(), d.maxBodyBytes(), d.maxFrameBytes(), d.idleTimeoutMs(), d.maxQueuedBytes())
+        .withSecurity(security);
+  }
+
+  private static <T> T await(Future<T> future) {
+    try {
+      return future.await(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static final class OneNode implements ClusterView {
+    @Override public String localNodeId() {
+      return "self";
+    }
+
+    @Override public List<NodeInfo> members() {
+      return List.of();
+    }
+
+    @Override public Runnable onChange(Runnable listener) {
+      return () -> {};
+    }
+  }
+}
