@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,6 +20,8 @@ final class BridgeMetrics {
   static final String FRAMES_REFUSED = "livegate.bridge.frames.refused";
   static final String SLOW_CONSUMERS = "livegate.bridge.slow.consumers.dropped";
   static final String CONNECTIONS_REFUSED = "livegate.bridge.connections.refused";
+  static final String REFUSED_FULL = "max_connections";
+  static final String REFUSED_ORIGIN = "origin";
   static final String CLOSED_FOR_RATE = "livegate.bridge.connections.closed.rate";
 
   private final AtomicInteger connections = new AtomicInteger();
@@ -26,7 +29,7 @@ final class BridgeMetrics {
   private final Map<FrameType, Counter> framesOut = new EnumMap<>(FrameType.class);
   private final Map<String, Counter> refused = new HashMap<>();
   private final Counter slowConsumers;
-  private final Counter connectionsRefused;
+  private final Map<String, Counter> connectionsRefused = new HashMap<>();
   private final Counter closedForRate;
 
   BridgeMetrics(MeterRegistry registry) {
@@ -43,9 +46,11 @@ final class BridgeMetrics {
     slowConsumers = Counter.builder(SLOW_CONSUMERS)
         .description("Browser connections dropped because they did not read what was sent to them")
         .register(registry);
-    connectionsRefused = Counter.builder(CONNECTIONS_REFUSED)
-        .description("Browser connections refused because the node held --max-connections already")
-        .register(registry);
+    for (String reason : List.of(REFUSED_FULL, REFUSED_ORIGIN)) {
+      connectionsRefused.put(reason, Counter.builder(CONNECTIONS_REFUSED).tag("reason", reason)
+          .description("Browser connections refused: the node held --max-connections already, or the page's origin is not allowed")
+          .register(registry));
+    }
     closedForRate = Counter.builder(CLOSED_FOR_RATE)
         .description("Browser connections closed because they went on sending beyond --max-frames-per-second")
         .register(registry);
@@ -80,8 +85,8 @@ final class BridgeMetrics {
     slowConsumers.increment();
   }
 
-  void connectionRefused() {
-    connectionsRefused.increment();
+  void connectionRefused(String reason) {
+    connectionsRefused.get(reason).increment();
   }
 
   void closedForRate() {

@@ -40,12 +40,14 @@ public final class BridgeVerticle extends VerticleBase {
   private final BridgeMetrics metrics;
   private volatile HttpServer server;
   private volatile boolean draining;
+  private final AllowedOrigins origins;
   private EventBusBridge bridge;
 
   public BridgeVerticle(NodeConfig config, ClusterView cluster, MeterRegistry registry) {
     this.config = config;
     this.cluster = cluster;
     this.metrics = new BridgeMetrics(registry);
+    this.origins = new AllowedOrigins(config.security().allowedOrigins());
   }
 
   @Override
@@ -101,8 +103,10 @@ public final class BridgeVerticle extends VerticleBase {
     if (RAW_WEBSOCKET.equals(path) || RAW_WEBSOCKET_SLASH.equals(path)) {
       if (draining) {
         refuseWhileDraining(request.response());
+      } else if (!origins.allows(request)) {
+        refuseForeignOrigin(request.response());
       } else if (bridge.isFull()) {
-        metrics.connectionRefused();
+        metrics.connectionRefused(BridgeMetrics.REFUSED_FULL);
         request.response().setStatusCode(503).putHeader("Retry-After", "1").end("too many connections on this node\n");
       } else {
         rawWebSocket.handle(request);
@@ -114,6 +118,13 @@ public final class BridgeVerticle extends VerticleBase {
 
   private void mountEventBus(Router router, EventBusBridge bridge) {
     router.route(EVENTBUS_ROUTE).handler(this::refuseWhileDraining);
+    router.route(EVENTBUS_ROUTE).handler(ctx -> {
+      if (origins.allows(ctx.request())) {
+        ctx.next();
+      } else {
+        refuseForeignOrigin(ctx.response());
+      }
+    });
     // The SockJS fallback transports (xhr_send) read the request body; without this they answer 500.
     router.route(EVENTBUS_ROUTE).handler(BodyHandler.create(false).setBodyLimit(transportLimit()));
     router.route(EVENTBUS_ROUTE)
@@ -126,6 +137,13 @@ public final class BridgeVerticle extends VerticleBase {
     } else {
       ctx.next();
     }
+  }
+
+  /** A page of another site may not use this bridge with its visitors' browsers. */
+  private void refuseForeignOrigin(HttpServerResponse response) {
+    metrics.connectionRefused(BridgeMetrics.REFUSED_ORIGIN);
+    response.setStatusCode(403).putHeader("Content-Type", "text/plain; charset=utf-8")
+        .end("origin not allowed: see --allowed-origins\n");
   }
 
   /** A load balancer takes the 503 as its cue to try another node (nginx: {@code proxy_next_upstream http_503}). */
@@ -173,7 +191,7 @@ public final class BridgeVerticle extends VerticleBase {
   private void announce(HttpServer listening, PermittedAddresses permitted) {
     server = listening;
     LOG.info(String.format("Bridge listening on %s://%s:%d (SockJS /eventbus, raw WebSocket /eventbus/websocket, "
-            + "dashboard /) for node %s; permitted %s", config.security().tls() ? "https" : "http", config.httpHost(),
-        listening.actualPort(), cluster.localNodeId(), permitted));
+            + "dashboard /) for node %s; permitted %s; pages of %s", config.security().tls() ? "https" : "http", config.httpHost(),
+        listening.actualPort(), cluster.localNodeId(), permitted, origins));
   }
 }

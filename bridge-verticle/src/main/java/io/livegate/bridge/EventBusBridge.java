@@ -90,7 +90,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       return;
     }
     if (isFull()) {
-      metrics.connectionRefused();
+      metrics.connectionRefused(BridgeMetrics.REFUSED_FULL);
       connection.close(TRY_AGAIN_LATER, "too many connections on this node");
       return;
     }

@@ -74,7 +74,7 @@ class LimitsTest extends BridgeTestBase {
     wire().open();
     RawRefusal refusal = new RawRefusal(wire().request("GET", RawWireClient.upgradeHeaders(13)));
     assertTrue(refusal.head().startsWith("HTTP/1.1 503"), refusal.head());
-    assertEquals(1, meters.counter(BridgeMetrics.CONNECTIONS_REFUSED).count());
+    assertEquals(1, meters.counter(BridgeMetrics.CONNECTIONS_REFUSED, "reason", BridgeMetrics.REFUSED_FULL).count());
 
     first.close();
     RawRefusal later = null;

@@ -47,8 +47,13 @@ final class RawWireClient implements AutoCloseable {
 
   /** Sends one request to {@code /eventbus/websocket} and returns the response head. */
   String request(String method, String headers) throws IOException {
-    out.write((method + " /eventbus/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n" + headers + "\r\n")
-        .getBytes(StandardCharsets.US_ASCII));
+    return request(method, "/eventbus/websocket", headers);
+  }
+
+  /** Sends one request and returns the response head; the Host header names the port, as browsers do. */
+  String request(String method, String path, String headers) throws IOException {
+    out.write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + tcp.getPort() + "\r\nContent-Length: 0\r\n"
+        + headers + "\r\n").getBytes(StandardCharsets.US_ASCII));
     out.flush();
     return readHead();
   }

@@ -58,9 +58,18 @@ public record NodeConfig(
    *                 require, or null: open to anyone who reaches the port
    * @param tlsCert  PEM certificate (chain) for HTTPS and WSS on the bridge and REST ports, or null: plain
    * @param tlsKey   its PEM private key, or null
+   * @param allowedOrigins the browser origins (scheme://host[:port]) besides the bridge's own that may open a bridge
+   *                       connection; {@code *} for any. A client that sends no Origin (not a browser) is let in
+   * @param corsOrigins    the origins whose pages may call the REST API (CORS); none by default
    */
-  public record Security(String apiToken, String tlsCert, String tlsKey) {
+  public record Security(String apiToken, String tlsCert, String tlsKey, List<String> allowedOrigins,
+      List<String> corsOrigins) {
     public static final Security NONE = new Security(null, null, null);
+
+    /** Same-origin browsers only, no CORS. */
+    public Security(String apiToken, String tlsCert, String tlsKey) {
+      this(apiToken, tlsCert, tlsKey, List.of(), List.of());
+    }
 
     public boolean tls() {
       return tlsCert != null;

@@ -59,7 +59,10 @@ public final class NodeSettings {
       new Setting("--api-token", "API_TOKEN", "",
           "bearer token required by the REST API's /api/publish, /api/send and /api/admin (default: open)"),
       new Setting("--tls-cert", "TLS_CERT", "", "PEM certificate: HTTPS and WSS on the bridge and REST ports"),
-      new Setting("--tls-key", "TLS_KEY", "", "PEM private key of --tls-cert"));
+      new Setting("--tls-key", "TLS_KEY", "", "PEM private key of --tls-cert"),
+      new Setting("--allowed-origins", "ALLOWED_ORIGINS", "",
+          "browser origins besides the bridge's own that may connect, comma separated; * for any (default: same origin)"),
+      new Setting("--cors-origins", "CORS_ORIGINS", "", "origins whose pages may call the REST API (default: none)"));
 
   /** What the command line asked for: a configuration to run, or the usage text. */
   public record Parsed(NodeConfig config, boolean helpRequested) {}
@@ -134,7 +137,19 @@ public final class NodeSettings {
       if (!file.isEmpty() && !Files.isReadable(Path.of(file))) throw new BadSetting("TLS: cannot read " + file);
     }
     if (!token.isEmpty() && token.length() < 16) throw new BadSetting("--api-token: at least 16 characters");
-    return new NodeConfig.Security(token.isEmpty() ? null : token, cert.isEmpty() ? null : cert, key.isEmpty() ? null : key);
+    return new NodeConfig.Security(token.isEmpty() ? null : token, cert.isEmpty() ? null : cert,
+        key.isEmpty() ? null : key, origins(v, "--allowed-origins"), origins(v, "--cors-origins"));
+  }
+
+  /** Empty means none; each entry {@code *} or scheme://host[:port]. */
+  private static List<String> origins(Map<String, String> v, String flag) {
+    List<String> origins = Arrays.stream(v.get(flag).split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
+    for (String origin : origins) {
+      if (!origin.equals("*") && !origin.matches("https?://[^/\\s]+")) {
+        throw new BadSetting(flag + ": '" + origin + "' is not * or scheme://host[:port]");
+      }
+    }
+    return origins;
   }
 
   /** The usage text of {@code --help}. */

@@ -88,6 +88,9 @@ class NodeSettingsTest {
     assertRefused("--tls-cert and --tls-key go together", "--tls-cert", "/etc/hostname");
     assertRefused("TLS: cannot read /nonexistent/key.pem", "--tls-cert", "/etc/hostname", "--tls-key", "/nonexistent/key.pem");
     assertRefused("--api-token: at least 16 characters", "--api-token", "short");
+    assertRefused("--allowed-origins: 'evil.example' is not * or scheme://host[:port]", "--allowed-origins", "evil.example");
+    assertEquals(List.of("https://a.example", "*"), parse(Map.of(), "--allowed-origins", "https://a.example, *")
+        .security().allowedOrigins());
     assertRefused("--bridge-port and --api-port are both 9000", "--bridge-port", "9000", "--api-port", "9000");
     NodeSettings.BadSetting fromEnv = assertThrows(NodeSettings.BadSetting.class,
         () -> parse(Map.of("BRIDGE_PORT", "x")));

@@ -14,6 +14,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.Json;
@@ -23,6 +24,7 @@ import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.PlatformHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +32,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
@@ -73,6 +76,7 @@ public final class RestVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    mountCors(router);
     mountOperations(router);
     mountAdmin(router);
     mountEvents(router);
@@ -90,6 +94,17 @@ public final class RestVerticle extends VerticleBase {
   /** The port the API listens on; differs from the configured one when that was 0. */
   public int actualPort() {
     return server == null ? -1 : server.actualPort();
+  }
+
+  /** Pages of the configured origins may call the API from a browser; without configuration, none may. */
+  private void mountCors(Router router) {
+    List<String> origins = config.security().corsOrigins();
+    if (origins.isEmpty()) return;
+    CorsHandler cors = CorsHandler.create()
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
+        .allowedHeaders(Set.of("Content-Type", "Authorization"));
+    origins.forEach(cors::addOrigin);
+    router.route().handler(cors);
   }
 
   private void mountOperations(Router router) {

@@ -80,6 +80,30 @@ class ApiSecurityTest {
   }
 
   @Test
+  void pagesOfTheConfiguredOriginsMayCallTheApiAndOthersMayNot() {
+    start(new Security(null, null, null, List.of(), List.of("https://app.example")));
+    client = WebClient.create(vertx);
+    HttpResponse<Buffer> preflight = await(client.request(io.vertx.core.http.HttpMethod.OPTIONS, port, "127.0.0.1",
+        "/api/publish/chat.lobby").putHeader("Origin", "https://app.example")
+        .putHeader("Access-Control-Request-Method", "POST").send());
+    assertTrue(preflight.statusCode() / 100 == 2, "preflight " + preflight.statusCode());
+    assertEquals("https://app.example", preflight.getHeader("Access-Control-Allow-Origin"));
+
+    HttpResponse<Buffer> other = await(client.get(port, "127.0.0.1", "/events").putHeader("Origin", "https://evil.example").send());
+    assertEquals(403, other.statusCode());
+    assertNull(other.getHeader("Access-Control-Allow-Origin"));
+  }
+
+  @Test
+  void withoutCorsOriginsNoPageOfAnotherSiteIsToldItMayRead() {
+    start(Security.NONE);
+    client = WebClient.create(vertx);
+    HttpResponse<Buffer> answer = await(client.get(port, "127.0.0.1", "/health").putHeader("Origin", "https://app.example").send());
+    assertEquals(200, answer.statusCode());
+    assertNull(answer.getHeader("Access-Control-Allow-Origin"));
+  }
+
+  @Test
   void anApiWithoutTokenBoundBeyondLoopbackIsReportedAsOpen() {
     NodeConfig open = config(Security.NONE);
     assertNull(RestVerticle.openApiWarning(open, 8081), "loopback only: nobody else reaches it");
