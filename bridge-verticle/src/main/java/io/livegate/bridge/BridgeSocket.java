@@ -30,6 +30,7 @@ final class BridgeSocket {
   private final Set<String> addresses = new HashSet<>();
   private final Map<String, PendingReply> pendingReplies = new HashMap<>();
   private long lastSeenNanos = System.nanoTime();
+  private long lastSentNanos = lastSeenNanos;
   private double frameTokens = -1; // a full bucket at the first frame
   private long frameTokensAtNanos;
   private long refusalWindowStartNanos;
@@ -81,6 +82,11 @@ final class BridgeSocket {
 
   boolean isRegisteredOn(String address) {
     return addresses.contains(address);
+  }
+
+  /** Has the bridge written to this socket within the last {@code ms}? */
+  boolean sentWithin(long ms, long nowNanos) {
+    return nowNanos - lastSentNanos < ms * 1_000_000L;
   }
 
   boolean silentFor(long ms, long nowNanos) {
@@ -138,6 +144,7 @@ final class BridgeSocket {
       return;
     }
     metrics.sent(frame.type());
+    lastSentNanos = System.nanoTime();
   }
 
   void refuse(String reason) {

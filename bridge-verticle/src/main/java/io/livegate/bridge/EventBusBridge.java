@@ -28,6 +28,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   /** WebSocket close codes (RFC 6455 7.4.1): a client that broke a limit, a node that is full. */
   private static final short POLICY_VIOLATION = 1008;
   private static final short TRY_AGAIN_LATER = 1013;
+  private static final int SILENT_WHILE_RECEIVING = 6;
   private static final Logger LOG = Logger.getLogger(EventBusBridge.class.getName());
 
   private final Vertx vertx;
@@ -217,10 +218,18 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     socket.drop();
   }
 
+  /**
+   * Closes the sockets silent for the idle timeout, but not one we have been sending to within it: under load
+   * its pings wait behind what we send (in its client, or in our reading), and it is busy, not gone. Such a
+   * socket gets {@link #SILENT_WHILE_RECEIVING} times the timeout; one that stops reading altogether is the
+   * slow-consumer limit's.
+   */
   private void closeIdleSockets() {
     long now = System.nanoTime();
     for (BridgeSocket socket : List.copyOf(sockets)) {
-      if (socket.silentFor(idleTimeoutMs, now)) {
+      boolean idle = socket.silentFor(idleTimeoutMs, now)
+          && (!socket.sentWithin(idleTimeoutMs, now) || socket.silentFor(SILENT_WHILE_RECEIVING * idleTimeoutMs, now));
+      if (idle) {
         LOG.fine(() -> "Closing " + socket + ": silent for " + idleTimeoutMs + " ms");
         socket.close();
         onClosed(socket);

@@ -42,6 +42,23 @@ class SlowConsumerTest extends BridgeTestBase {
     assertEquals(1, meters.counter(BridgeMetrics.SLOW_CONSUMERS).count(), "dropped once, counted once");
   }
 
+  @Test
+  void aSilentSocketThatIsSentToIsGivenSixIdleTimeoutsBeforeItIsClosed() throws IOException, InterruptedException {
+    long idleMs = 300;
+    BridgeVerticle bridge = startAnotherBridge(testConfig().withIdleTimeout(idleMs), new SimpleMeterRegistry());
+    try (RawWireClient busy = new RawWireClient(bridge.port(), 0)) {
+      busy.open().register(ADDRESS); // then sends nothing, not even a ping, while updates keep coming
+      long updates = vertx.setPeriodic(50, id -> vertx.eventBus().publish(ADDRESS, "update"));
+      try {
+        Thread.sleep(3 * idleMs);
+        assertEquals(1, bridge.openConnections(), "silent for three timeouts, but sent to all along: kept");
+        waitUntil(() -> bridge.openConnections() == 0); // six timeouts: closed all the same
+      } finally {
+        vertx.cancelTimer(updates);
+      }
+    }
+  }
+
   private static void waitUntil(java.util.function.BooleanSupplier condition) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
