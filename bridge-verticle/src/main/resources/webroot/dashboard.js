@@ -24,12 +24,18 @@
   let wasLive = false;
   let retryAt = null;
 
-  const bus = new LiveBus('/eventbus', {
+  const bus = new LiveBus(eventBusUrl(), {
     sockJsOptions: sockJsOptionsFromUrl(),
     onOpen: onConnected,
     onState: showConnectionState,
     onBridgeError: showBridgeError,
   });
+
+  /** A bridge that wants tokens gets the page's own: /?token=... (SockJS keeps the query on every transport). */
+  function eventBusUrl() {
+    const token = new URLSearchParams(location.search).get('token');
+    return token ? '/eventbus?token=' + encodeURIComponent(token) : '/eventbus';
+  }
 
   function sockJsOptionsFromUrl() {
     const transports = new URLSearchParams(location.search).get('transports');

@@ -29,8 +29,17 @@ public final class BridgeErrors {
   /** A register beyond {@code --max-registrations} addresses on one socket. */
   public static final String TOO_MANY_REGISTRATIONS = "too_many_registrations";
 
+  /** Connecting: this bridge lets no browser in without a token ({@code --anonymous false}). */
+  public static final String TOKEN_REQUIRED = "token_required";
+  /** Connecting: the token is not signed by the configured key, not a JWT, or its {@code channels} claim is wrong. */
+  public static final String INVALID_TOKEN = "invalid_token";
+  /** Connecting with an expired token, or the token expired while connected: the connection is closed. */
+  public static final String TOKEN_EXPIRED = "token_expired";
+
   public static final List<String> ALL = List.of(INVALID_JSON, MISSING_TYPE, INVALID_TYPE, MISSING_ADDRESS,
       ACCESS_DENIED, FRAME_TOO_LARGE, INVALID_HEADERS, INVALID_REPLY_ADDRESS, RATE_LIMITED, TOO_MANY_REGISTRATIONS);
+  /** Why a connection was not admitted, or was ended for its token. */
+  public static final List<String> CONNECTION_REFUSALS = List.of(TOKEN_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED);
 
   private BridgeErrors() {}
 }

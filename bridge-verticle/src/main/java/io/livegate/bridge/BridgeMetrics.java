@@ -46,9 +46,11 @@ final class BridgeMetrics {
     slowConsumers = Counter.builder(SLOW_CONSUMERS)
         .description("Browser connections dropped because they did not read what was sent to them")
         .register(registry);
-    for (String reason : List.of(REFUSED_FULL, REFUSED_ORIGIN)) {
+    List<String> reasons = new java.util.ArrayList<>(List.of(REFUSED_FULL, REFUSED_ORIGIN));
+    reasons.addAll(BridgeErrors.CONNECTION_REFUSALS);
+    for (String reason : reasons) {
       connectionsRefused.put(reason, Counter.builder(CONNECTIONS_REFUSED).tag("reason", reason)
-          .description("Browser connections refused: the node held --max-connections already, or the page's origin is not allowed")
+          .description("Browser connections refused or ended: the node was full, the page's origin, the token")
           .register(registry));
     }
     closedForRate = Counter.builder(CLOSED_FOR_RATE)

@@ -27,6 +27,8 @@ final class BridgeSocket {
   private final long replyTimeoutMs;
   private final BridgeMetrics metrics;
   private final Handler<BridgeSocket> tooSlow;
+  private final PermittedAddresses permitted;
+  private long endTimerId = -1;
   private final Set<String> addresses = new HashSet<>();
   private final Map<String, PendingReply> pendingReplies = new HashMap<>();
   private long lastSeenNanos = System.nanoTime();
@@ -41,7 +43,8 @@ final class BridgeSocket {
    * @param tooSlow called once, the first time the connection refuses a frame because too much waits for it
    */
   BridgeSocket(BrowserConnection connection, Vertx vertx, long replyTimeoutMs, BridgeMetrics metrics,
-      Handler<BridgeSocket> tooSlow) {
+      Handler<BridgeSocket> tooSlow, PermittedAddresses permitted) {
+    this.permitted = permitted;
     this.connection = connection;
     this.vertx = vertx;
     this.replyTimeoutMs = replyTimeoutMs;
@@ -82,6 +85,16 @@ final class BridgeSocket {
 
   boolean isRegisteredOn(String address) {
     return addresses.contains(address);
+  }
+
+  /** What this socket may reach: the configured addresses (anonymous), or what its token grants. */
+  PermittedAddresses permitted() {
+    return permitted;
+  }
+
+  /** The timer that ends this socket's access (its token's expiry); cancelled if the socket closes first. */
+  void endAt(long timerId) {
+    endTimerId = timerId;
   }
 
   /** Has the bridge written to this socket within the last {@code ms}? */
@@ -167,6 +180,7 @@ final class BridgeSocket {
 
   /** The connection is gone: forget pending replies and their timers; later writes are dropped. */
   void dispose() {
+    if (endTimerId >= 0) vertx.cancelTimer(endTimerId);
     closed = true;
     pendingReplies.values().forEach(pending -> vertx.cancelTimer(pending.timerId()));
     pendingReplies.clear();

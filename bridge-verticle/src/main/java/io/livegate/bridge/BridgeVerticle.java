@@ -53,7 +53,8 @@ public final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PermittedAddresses permitted = new PermittedAddresses(config.inboundPermitted(), config.outboundPermitted());
-    bridge = new EventBusBridge(vertx, new FrameValidator(permitted, config.maxFrameBytes()),
+    BrowserAuth auth = new BrowserAuth(vertx, config.security().browserTokens(), permitted);
+    bridge = new EventBusBridge(vertx, new FrameValidator(config.maxFrameBytes()), auth,
         metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs(), config.maxQueuedBytes(),
         config.limits());
     RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade((ContextInternal) context, frameLimit(),

@@ -22,6 +22,9 @@ interface BrowserConnection {
 
   void handlers(Handler<Buffer> data, Handler<Void> closed, Handler<Throwable> failed);
 
+  /** The token the browser gave when connecting (the {@code token} query parameter), or null. */
+  String token();
+
   /** SockJS: the stock client's transports (websocket, xhr-streaming, xhr-polling, ...). */
   static BrowserConnection of(SockJSSocket sock, int maxQueuedBytes) {
     // SockJS counts its queue in characters: near enough to bytes for the JSON of bridge frames.
@@ -37,6 +40,11 @@ interface BrowserConnection {
       @Override
       public void close() {
         sock.close();
+      }
+
+      @Override
+      public String token() {
+        return tokenOf(sock.uri());
       }
 
       @Override
@@ -63,5 +71,22 @@ interface BrowserConnection {
         return "SockJS socket " + sock.remoteAddress();
       }
     };
+  }
+
+  /** The {@code token} query parameter of a request URI, decoded; null if it has none. */
+  static String tokenOf(String uri) {
+    if (uri == null) return null;
+    int query = uri.indexOf('?');
+    if (query < 0) return null;
+    for (String pair : uri.substring(query + 1).split("&")) {
+      if (pair.startsWith("token=")) {
+        try {
+          return java.net.URLDecoder.decode(pair.substring(6), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          return pair.substring(6); // not URL-encoded as it should be: the token check will say what it is worth
+        }
+      }
+    }
+    return null;
   }
 }

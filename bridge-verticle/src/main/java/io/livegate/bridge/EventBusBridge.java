@@ -34,6 +34,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private final Vertx vertx;
   private final EventBus eventBus;
   private final FrameValidator validator;
+  private final BrowserAuth auth;
   private final AddressSubscriptions subscriptions;
   private final BridgeMetrics metrics;
   private final String nodeId;
@@ -46,11 +47,12 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private short drainCode;
   private String drainReason;
 
-  EventBusBridge(Vertx vertx, FrameValidator validator, BridgeMetrics metrics, String nodeId, long sendTimeoutMs,
+  EventBusBridge(Vertx vertx, FrameValidator validator, BrowserAuth auth, BridgeMetrics metrics, String nodeId, long sendTimeoutMs,
       long idleTimeoutMs, int maxQueuedBytes, NodeConfig.BridgeLimits limits) {
     this.vertx = vertx;
     this.eventBus = vertx.eventBus();
     this.validator = validator;
+    this.auth = auth;
     this.subscriptions = new AddressSubscriptions(eventBus);
     this.metrics = metrics;
     this.nodeId = nodeId;
@@ -95,7 +97,27 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       connection.close(TRY_AGAIN_LATER, "too many connections on this node");
       return;
     }
-    BridgeSocket socket = new BridgeSocket(connection, vertx, sendTimeoutMs, metrics, this::dropSlowConsumer);
+    // Token checks are synchronous (a signature and a few claims), so the connection is admitted or refused
+    // before it can send a frame.
+    auth.admit(connection.token()).onComplete(admitted -> {
+      if (admitted.succeeded()) {
+        open(connection, admitted.result());
+      } else {
+        String reason = admitted.cause() instanceof BrowserAuth.Refused refused ? refused.reason() : BridgeErrors.INVALID_TOKEN;
+        metrics.connectionRefused(reason);
+        connection.write(ServerFrames.refusal(reason));
+        connection.close(POLICY_VIOLATION, reason);
+      }
+    });
+  }
+
+  private void open(BrowserConnection connection, BrowserAuth.Admission admission) {
+    BridgeSocket socket = new BridgeSocket(connection, vertx, sendTimeoutMs, metrics, this::dropSlowConsumer,
+        admission.permitted());
+    if (admission.expiresAtMillis() > 0) {
+      long delay = Math.max(1, admission.expiresAtMillis() - System.currentTimeMillis());
+      socket.endAt(vertx.setTimer(delay, id -> endForExpiredToken(socket)));
+    }
     sockets.add(socket);
     metrics.opened();
     // An abrupt client drop is normal life for a gateway, not an error worth a stack trace.
@@ -116,7 +138,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       refuseForRate(socket, now);
       return;
     }
-    Verdict verdict = validator.validate(data, socket::awaitsReplyAt);
+    Verdict verdict = validator.validate(data, socket.permitted(), socket::awaitsReplyAt);
     if (verdict instanceof Refused refused) {
       refuse(socket, refused.reason());
       return;
@@ -135,6 +157,15 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       case UNREGISTER -> subscriptions.leave(frame.address(), socket);
       default -> { } // PING: touch() above is all a keep-alive needs
     }
+  }
+
+  /** The token's access ends at its expiry: the browser is told why, and reconnects with a fresh token. */
+  private void endForExpiredToken(BridgeSocket socket) {
+    if (socket.isClosed()) return;
+    metrics.connectionRefused(BridgeErrors.TOKEN_EXPIRED);
+    socket.refuse(BridgeErrors.TOKEN_EXPIRED);
+    socket.close(POLICY_VIOLATION, BridgeErrors.TOKEN_EXPIRED);
+    socket.dispose(); // nothing more is read from it or written to it; its close handler counts it out
   }
 
   private void refuse(BridgeSocket socket, String reason) {

@@ -1,5 +1,6 @@
 package io.livegate.bridge;
 
+import io.livegate.core.Addresses;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -23,19 +24,18 @@ final class FrameValidator {
 
   record Refused(String reason) implements Verdict {}
 
-  private final PermittedAddresses permitted;
   private final int maxFrameBytes;
 
-  FrameValidator(PermittedAddresses permitted, int maxFrameBytes) {
-    this.permitted = permitted;
+  FrameValidator(int maxFrameBytes) {
     this.maxFrameBytes = maxFrameBytes;
   }
 
   /**
+   * @param permitted   what this socket may reach (anonymous, or what its token grants)
    * @param awaitsReply true for an address this socket was handed as a reply address: a send to it
    *                    answers a pending message and needs no permission
    */
-  Verdict validate(Buffer data, Predicate<String> awaitsReply) {
+  Verdict validate(Buffer data, PermittedAddresses permitted, Predicate<String> awaitsReply) {
     if (data.length() > maxFrameBytes) return new Refused(BridgeErrors.FRAME_TOO_LARGE);
     JsonObject json = parseObject(data);
     if (json == null) return new Refused(BridgeErrors.INVALID_JSON);
@@ -57,14 +57,16 @@ final class FrameValidator {
     }
     Object body = json.getValue("body");
     if (!isCarriable(body)) return new Refused(BridgeErrors.INVALID_JSON);
-    if (!isPermitted(frameType, address, awaitsReply)) return new Refused(BridgeErrors.ACCESS_DENIED);
+    if (!isPermitted(permitted, frameType, address, awaitsReply)) return new Refused(BridgeErrors.ACCESS_DENIED);
 
     return new Accepted(new InboundFrame(frameType, address, body, (JsonObject) headers, (String) replyAddress));
   }
 
-  private boolean isPermitted(FrameType type, String address, Predicate<String> awaitsReply) {
+  private static boolean isPermitted(PermittedAddresses permitted, FrameType type, String address,
+      Predicate<String> awaitsReply) {
     return switch (type) {
-      case SEND -> awaitsReply.test(address) || permitted.allowsInbound(address);
+      // bridge.ping is the bridge's own round trip, answered here and never put on the event bus: any socket may.
+      case SEND -> awaitsReply.test(address) || Addresses.BRIDGE_PING.equals(address) || permitted.allowsInbound(address);
       case PUBLISH -> permitted.allowsInbound(address);
       case REGISTER, UNREGISTER -> permitted.allowsOutbound(address);
       default -> false;

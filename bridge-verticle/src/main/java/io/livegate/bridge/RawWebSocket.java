@@ -32,6 +32,7 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
   private final ContextInternal context;
   private final DeferredFlush flusher;
   private final int maxQueuedBytes;
+  private String token;
   private final Runnable onDisconnected;
   private ChannelHandlerContext ctx;
   private Handler<Buffer> dataHandler;
@@ -43,8 +44,10 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
   /**
    * @param maxQueuedBytes what may wait in the channel to be sent before {@link #write} refuses more
    * @param onDisconnected run once when the channel closes (what Vert.x would have counted), or null
+   * @param token          the token given with the upgrade request, or null
    */
-  RawWebSocket(ContextInternal context, DeferredFlush flusher, int maxQueuedBytes, Runnable onDisconnected) {
+  RawWebSocket(ContextInternal context, DeferredFlush flusher, int maxQueuedBytes, Runnable onDisconnected, String token) {
+    this.token = token;
     this.context = context;
     this.flusher = flusher;
     this.maxQueuedBytes = maxQueuedBytes;
@@ -80,6 +83,14 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
   @Override
   public void close() {
     close(WebSocketCloseStatus.NORMAL_CLOSURE);
+  }
+
+  /** Read once, when the bridge admits the connection; not kept for the connection's life. */
+  @Override
+  public String token() {
+    String given = token;
+    token = null;
+    return given;
   }
 
   @Override

@@ -93,7 +93,8 @@ final class RawWebSocketUpgrade {
 
   private void takeOver(HttpServerRequest request, ConnectionBase connection) {
     Channel channel = connection.channel();
-    RawWebSocket socket = new RawWebSocket(context, flusher, maxQueuedBytes, disconnectedMetric(connection));
+    RawWebSocket socket = new RawWebSocket(context, flusher, maxQueuedBytes, disconnectedMetric(connection),
+        request.getParam("token"));
     new WebSocketServerHandshaker13(request.path(), null, decoderConfig)
         .handshake(channel, nettyRequest(request))
         .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);

@@ -65,6 +65,14 @@ final class RawWireClient implements AutoCloseable {
     return this;
   }
 
+  /** The handshake with a token as the query parameter, which must succeed (the token is judged after it). */
+  RawWireClient open(String token) throws IOException {
+    String response = request("GET", "/eventbus/websocket?token=" + java.net.URLEncoder.encode(token,
+        StandardCharsets.UTF_8), upgradeHeaders(13));
+    assertTrue(response.startsWith("HTTP/1.1 101"), response);
+    return this;
+  }
+
   /** A client frame: masked, as RFC 6455 requires of clients (a zero mask keeps the payload as it is). */
   void writeFrame(int opcode, boolean fin, byte[] payload) throws IOException {
     out.write((fin ? 0x80 : 0) | opcode);

@@ -4,6 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +21,27 @@ import org.junit.jupiter.api.Test;
 class SlowConsumerTest extends BridgeTestBase {
   private static final int LIMIT = 64 * 1024;
   private static final String ADDRESS = "public.flood";
+
+  private final List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+  private final Handler collector = new Handler() {
+    @Override public void publish(LogRecord record) {
+      if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+        warnings.add(record);
+      }
+    }
+    @Override public void flush() {}
+    @Override public void close() {}
+  };
+
+  @BeforeEach
+  void collectWarnings() {
+    Logger.getLogger("").addHandler(collector);
+  }
+
+  @AfterEach
+  void stopCollecting() {
+    Logger.getLogger("").removeHandler(collector);
+  }
 
   @Test
   void aSocketThatDoesNotReadIsDroppedOnceItsQueueIsFullWhileAReadingOneGetsEverythingInOrder() throws IOException {
@@ -28,18 +57,25 @@ class SlowConsumerTest extends BridgeTestBase {
       // socket), in bursts of 6 (48 KiB) that the reading socket takes in before the next: its queue stays short.
       String body = "x".repeat(8 * 1024);
       int messages = 1000;
+      long slowestBurstNanos = 0;
       for (int i = 0; i < messages; i += 6) {
+        long sent = System.nanoTime();
         for (int j = i; j < Math.min(i + 6, messages); j++) vertx.eventBus().publish(ADDRESS, new JsonObject().put("i", j).put("pad", body));
         for (int j = i; j < Math.min(i + 6, messages); j++) {
           assertEquals(j, reader.next().getJsonObject("body").getInteger("i"), "the reading socket gets every message, in order");
         }
+        slowestBurstNanos = Math.max(slowestBurstNanos, System.nanoTime() - sent);
       }
+      // Not a benchmark: a generous bound that a reader held up behind the stalled socket would break.
+      assertTrue(slowestBurstNanos < TimeUnit.SECONDS.toNanos(1),
+          "the reading socket waited " + slowestBurstNanos / 1_000_000 + " ms for a burst");
       waitUntil(() -> meters.counter(BridgeMetrics.SLOW_CONSUMERS).count() == 1);
       waitUntil(() -> limited.openConnections() == 1);
       stalled.assertEndOfStream();
     }
     assertEquals("PONG", reader.ping().getString("type"), "the reading socket is still served");
     assertEquals(1, meters.counter(BridgeMetrics.SLOW_CONSUMERS).count(), "dropped once, counted once");
+    assertEquals(1, warnings.stream().filter(r -> r.getMessage().startsWith("Dropped")).count(), "logged once");
   }
 
   @Test

@@ -61,9 +61,10 @@ public record NodeConfig(
    * @param allowedOrigins the browser origins (scheme://host[:port]) besides the bridge's own that may open a bridge
    *                       connection; {@code *} for any. A client that sends no Origin (not a browser) is let in
    * @param corsOrigins    the origins whose pages may call the REST API (CORS); none by default
+   * @param browserTokens   how browsers' tokens (JWT) are checked, and whether a browser without one is let in
    */
   public record Security(String apiToken, String tlsCert, String tlsKey, List<String> allowedOrigins,
-      List<String> corsOrigins) {
+      List<String> corsOrigins, BrowserTokens browserTokens) {
     public static final Security NONE = new Security(null, null, null);
 
     /** Same-origin browsers only, no CORS. */
@@ -71,8 +72,33 @@ public record NodeConfig(
       this(apiToken, tlsCert, tlsKey, List.of(), List.of());
     }
 
+    /** Anonymous browsers only. */
+    public Security(String apiToken, String tlsCert, String tlsKey, List<String> allowedOrigins, List<String> corsOrigins) {
+      this(apiToken, tlsCert, tlsKey, allowedOrigins, corsOrigins, BrowserTokens.NONE);
+    }
+
+    public Security withBrowserTokens(BrowserTokens tokens) {
+      return new Security(apiToken, tlsCert, tlsKey, allowedOrigins, corsOrigins, tokens);
+    }
+
     public boolean tls() {
       return tlsCert != null;
+    }
+  }
+
+  /**
+   * Browsers' tokens: a JWT given when connecting (the {@code token} query parameter), whose {@code channels}
+   * claim grants address patterns; checked with an HS256 secret or an RS256 public key.
+   *
+   * @param hs256Secret  the shared secret, or null
+   * @param rs256KeyPem  the PEM public key, or null
+   * @param anonymous    whether a browser without a token is let in (to the configured, public addresses)
+   */
+  public record BrowserTokens(String hs256Secret, String rs256KeyPem, boolean anonymous) {
+    public static final BrowserTokens NONE = new BrowserTokens(null, null, true);
+
+    public boolean enabled() {
+      return hs256Secret != null || rs256KeyPem != null;
     }
   }
 

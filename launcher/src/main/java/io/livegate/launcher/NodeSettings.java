@@ -62,7 +62,11 @@ public final class NodeSettings {
       new Setting("--tls-key", "TLS_KEY", "", "PEM private key of --tls-cert"),
       new Setting("--allowed-origins", "ALLOWED_ORIGINS", "",
           "browser origins besides the bridge's own that may connect, comma separated; * for any (default: same origin)"),
-      new Setting("--cors-origins", "CORS_ORIGINS", "", "origins whose pages may call the REST API (default: none)"));
+      new Setting("--cors-origins", "CORS_ORIGINS", "", "origins whose pages may call the REST API (default: none)"),
+      new Setting("--jwt-secret", "JWT_SECRET", "", "HS256 secret of browsers' tokens (the token query parameter)"),
+      new Setting("--jwt-public-key", "JWT_PUBLIC_KEY", "", "PEM file of the RS256 public key of browsers' tokens"),
+      new Setting("--anonymous", "BRIDGE_ANONYMOUS", "true",
+          "let browsers without a token in, to the --bridge-inbound/--bridge-outbound addresses (true/false)"));
 
   /** What the command line asked for: a configuration to run, or the usage text. */
   public record Parsed(NodeConfig config, boolean helpRequested) {}
@@ -138,7 +142,29 @@ public final class NodeSettings {
     }
     if (!token.isEmpty() && token.length() < 16) throw new BadSetting("--api-token: at least 16 characters");
     return new NodeConfig.Security(token.isEmpty() ? null : token, cert.isEmpty() ? null : cert,
-        key.isEmpty() ? null : key, origins(v, "--allowed-origins"), origins(v, "--cors-origins"));
+        key.isEmpty() ? null : key, origins(v, "--allowed-origins"), origins(v, "--cors-origins"), browserTokens(v));
+  }
+
+  private static NodeConfig.BrowserTokens browserTokens(Map<String, String> v) {
+    String secret = v.get("--jwt-secret").trim();
+    String keyFile = v.get("--jwt-public-key").trim();
+    String anonymous = v.get("--anonymous").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!anonymous.equals("true") && !anonymous.equals("false")) throw new BadSetting("--anonymous: true or false");
+    if (!secret.isEmpty() && !keyFile.isEmpty()) throw new BadSetting("--jwt-secret or --jwt-public-key, not both");
+    if (!secret.isEmpty() && secret.length() < 32) throw new BadSetting("--jwt-secret: at least 32 characters");
+    String pem = null;
+    if (!keyFile.isEmpty()) {
+      try {
+        pem = Files.readString(Path.of(keyFile));
+      } catch (java.io.IOException e) {
+        throw new BadSetting("--jwt-public-key: cannot read " + keyFile);
+      }
+    }
+    boolean anon = Boolean.parseBoolean(anonymous);
+    if (!anon && secret.isEmpty() && pem == null) {
+      throw new BadSetting("--anonymous false needs --jwt-secret or --jwt-public-key: no browser could connect");
+    }
+    return new NodeConfig.BrowserTokens(secret.isEmpty() ? null : secret, pem, anon);
   }
 
   /** Empty means none; each entry {@code *} or scheme://host[:port]. */

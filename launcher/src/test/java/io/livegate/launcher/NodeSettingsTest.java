@@ -88,6 +88,12 @@ class NodeSettingsTest {
     assertRefused("--tls-cert and --tls-key go together", "--tls-cert", "/etc/hostname");
     assertRefused("TLS: cannot read /nonexistent/key.pem", "--tls-cert", "/etc/hostname", "--tls-key", "/nonexistent/key.pem");
     assertRefused("--api-token: at least 16 characters", "--api-token", "short");
+    assertRefused("--anonymous false needs --jwt-secret or --jwt-public-key", "--anonymous", "false");
+    assertRefused("--anonymous: true or false", "--anonymous", "maybe");
+    assertRefused("--jwt-secret: at least 32 characters", "--jwt-secret", "short");
+    assertRefused("--jwt-public-key: cannot read /nonexistent.pem", "--jwt-public-key", "/nonexistent.pem");
+    assertEquals(false, parse(Map.of("JWT_SECRET", "s".repeat(32), "BRIDGE_ANONYMOUS", "false"))
+        .security().browserTokens().anonymous());
     assertRefused("--allowed-origins: 'evil.example' is not * or scheme://host[:port]", "--allowed-origins", "evil.example");
     assertEquals(List.of("https://a.example", "*"), parse(Map.of(), "--allowed-origins", "https://a.example, *")
         .security().allowedOrigins());
