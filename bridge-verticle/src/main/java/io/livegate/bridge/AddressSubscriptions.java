@@ -88,8 +88,9 @@ final class AddressSubscriptions {
         LOG.warning("Dropped a message published to " + address + ": its body is not JSON (" + e.getMessage() + ")");
         return;
       }
+      long now = System.nanoTime();
       for (BridgeSocket socket : sockets) {
-        socket.write(frame);
+        socket.write(frame, now);
       }
     }
   }

@@ -150,6 +150,11 @@ final class BridgeSocket {
   }
 
   void write(ServerFrame frame) {
+    write(frame, System.nanoTime());
+  }
+
+  /** @param nowNanos the time of writing, read once by a caller that writes one frame to many sockets */
+  void write(ServerFrame frame, long nowNanos) {
     if (closed) return;
     if (!connection.write(frame)) {
       closed = true; // nothing more is written; the connection's close handler disposes of the rest
@@ -157,7 +162,7 @@ final class BridgeSocket {
       return;
     }
     metrics.sent(frame.type());
-    lastSentNanos = System.nanoTime();
+    lastSentNanos = nowNanos;
   }
 
   void refuse(String reason) {
