@@ -89,8 +89,12 @@ final class AddressSubscriptions {
         return;
       }
       long now = System.nanoTime();
-      for (BridgeSocket socket : sockets) {
-        socket.write(frame, now);
+      try {
+        for (BridgeSocket socket : sockets) {
+          socket.write(frame, now);
+        }
+      } finally {
+        frame.release();
       }
     }
   }

@@ -149,11 +149,20 @@ final class BridgeSocket {
     write(frame);
   }
 
+  /** Writes a frame made for this socket alone, and releases it. */
   void write(ServerFrame frame) {
-    write(frame, System.nanoTime());
+    try {
+      write(frame, System.nanoTime());
+    } finally {
+      frame.release();
+    }
   }
 
-  /** @param nowNanos the time of writing, read once by a caller that writes one frame to many sockets */
+  /**
+   * Writes a frame that goes to many sockets; its maker releases it after the last.
+   *
+   * @param nowNanos the time of writing, read once by the caller
+   */
   void write(ServerFrame frame, long nowNanos) {
     if (closed) return;
     if (!connection.write(frame)) {

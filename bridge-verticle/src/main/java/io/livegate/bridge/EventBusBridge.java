@@ -105,7 +105,9 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       } else {
         String reason = admitted.cause() instanceof BrowserAuth.Refused refused ? refused.reason() : BridgeErrors.INVALID_TOKEN;
         metrics.connectionRefused(reason);
-        connection.write(ServerFrames.refusal(reason));
+        ServerFrame refusal = ServerFrames.refusal(reason);
+        connection.write(refusal);
+        refusal.release();
         connection.close(POLICY_VIOLATION, reason);
       }
     });

@@ -1,21 +1,22 @@
 package io.livegate.bridge;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 
 /**
  * One frame for browsers, encoded once however many sockets it goes to: its JSON text (what a SockJS
- * socket writes) and, made on first use, the bytes of a whole WebSocket text frame carrying it (what a raw
- * WebSocket writes: a server's frames are not masked, so the same bytes serve every socket).
- * Used only on the bridge verticle's context.
+ * socket writes) and, made on first use, the bytes of a whole WebSocket text frame carrying it, in one pooled
+ * direct buffer (what a raw WebSocket writes: a server's frames are not masked, so the same bytes serve every
+ * socket; each socket writes a retained view of them, with no copy and no garbage). Whoever makes a frame
+ * releases it once written ({@link #release}). Used only on the bridge verticle's context.
  */
 final class ServerFrame {
   private static final int FIN_TEXT = 0x81;
 
   private final FrameType type;
   private final String text;
-  private byte[] webSocketFrame;
+  private ByteBuf wire;
 
   ServerFrame(FrameType type, String text) {
     this.type = type;
@@ -31,10 +32,26 @@ final class ServerFrame {
     return text;
   }
 
-  /** A new buffer over the shared bytes of the WebSocket frame: a wrapper per socket, never a copy. */
-  ByteBuf webSocketFrame() {
-    if (webSocketFrame == null) webSocketFrame = encodeWebSocketFrame(text.getBytes(StandardCharsets.UTF_8));
-    return Unpooled.wrappedBuffer(webSocketFrame);
+  /**
+   * The bytes of the WebSocket frame, made on first use: the frame's own buffer, for a socket to write a
+   * {@code retainedDuplicate()} of, never itself.
+   */
+  ByteBuf webSocketFrame(ByteBufAllocator alloc) {
+    if (wire == null) {
+      byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+      wire = alloc.directBuffer(headerLength(payload.length) + payload.length);
+      writeHeader(wire, payload.length);
+      wire.writeBytes(payload);
+    }
+    return wire;
+  }
+
+  /** Gives back the buffer of {@link #webSocketFrame}, if one was made; the sockets' views keep it until sent. */
+  void release() {
+    if (wire != null) {
+      wire.release();
+      wire = null;
+    }
   }
 
   @Override
@@ -42,23 +59,21 @@ final class ServerFrame {
     return text;
   }
 
-  /** RFC 6455 section 5.2: FIN and opcode, then a 7, 16 or 64 bit payload length, no mask, the payload. */
-  static byte[] encodeWebSocketFrame(byte[] payload) {
-    int length = payload.length;
-    int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
-    byte[] frame = new byte[header + length];
-    frame[0] = (byte) FIN_TEXT;
+  private static int headerLength(int payloadLength) {
+    return payloadLength < 126 ? 2 : payloadLength <= 0xFFFF ? 4 : 10;
+  }
+
+  /** RFC 6455 section 5.2: FIN and opcode, then a 7, 16 or 64 bit payload length, no mask. */
+  static void writeHeader(ByteBuf out, int length) {
+    out.writeByte(FIN_TEXT);
     if (length < 126) {
-      frame[1] = (byte) length;
+      out.writeByte(length);
     } else if (length <= 0xFFFF) {
-      frame[1] = 126;
-      frame[2] = (byte) (length >>> 8);
-      frame[3] = (byte) length;
+      out.writeByte(126);
+      out.writeShort(length);
     } else {
-      frame[1] = 127;
-      for (int i = 0; i < 8; i++) frame[2 + i] = (byte) ((long) length >>> (56 - 8 * i));
+      out.writeByte(127);
+      out.writeLong(length);
     }
-    System.arraycopy(payload, 0, frame, header, length);
-    return frame;
   }
 }
