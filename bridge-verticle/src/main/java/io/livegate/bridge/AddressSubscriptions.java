@@ -21,9 +21,11 @@ final class AddressSubscriptions {
   private static final Logger LOG = Logger.getLogger(AddressSubscriptions.class.getName());
 
   private final EventBus eventBus;
+  private final BridgeMetrics metrics;
   private final Map<String, Subscription> byAddress = new HashMap<>();
 
-  AddressSubscriptions(EventBus eventBus) {
+  AddressSubscriptions(EventBus eventBus, BridgeMetrics metrics) {
+    this.metrics = metrics;
     this.eventBus = eventBus;
   }
 
@@ -47,7 +49,7 @@ final class AddressSubscriptions {
   }
 
   private Subscription subscribe(String address) {
-    Subscription subscription = new Subscription(address);
+    Subscription subscription = new Subscription(address, metrics);
     subscription.consumer = eventBus.consumer(address, subscription::dispatch);
     subscription.consumer.completion()
         .onFailure(e -> LOG.log(Level.WARNING, "Could not register the bridge consumer for " + address, e));
@@ -57,11 +59,13 @@ final class AddressSubscriptions {
   /** One address: its consumer and the local sockets registered on it. */
   private static final class Subscription {
     private final String address;
+    private final BridgeMetrics metrics;
     private final List<BridgeSocket> sockets = new ArrayList<>();
     private MessageConsumer<Object> consumer;
     private int next;
 
-    Subscription(String address) {
+    Subscription(String address, BridgeMetrics metrics) {
+      this.metrics = metrics;
       this.address = address;
     }
 
@@ -89,13 +93,15 @@ final class AddressSubscriptions {
         return;
       }
       long now = System.nanoTime();
+      int written = 0;
       try {
         for (BridgeSocket socket : sockets) {
-          socket.write(frame, now);
+          if (socket.write(frame, now)) written++;
         }
       } finally {
         frame.release();
       }
+      metrics.sent(frame.type(), written); // once per message, not once per socket
     }
   }
 }

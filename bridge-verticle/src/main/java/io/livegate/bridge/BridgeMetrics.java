@@ -75,8 +75,8 @@ final class BridgeMetrics {
   }
 
   /** One frame written to one socket. */
-  void sent(FrameType type) {
-    framesOut.get(type).increment();
+  void sent(FrameType type, int frames) {
+    if (frames > 0) framesOut.get(type).increment(frames);
   }
 
   void refused(String reason) {

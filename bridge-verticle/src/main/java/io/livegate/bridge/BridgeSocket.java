@@ -152,26 +152,28 @@ final class BridgeSocket {
   /** Writes a frame made for this socket alone, and releases it. */
   void write(ServerFrame frame) {
     try {
-      write(frame, System.nanoTime());
+      if (write(frame, System.nanoTime())) metrics.sent(frame.type(), 1);
     } finally {
       frame.release();
     }
   }
 
   /**
-   * Writes a frame that goes to many sockets; its maker releases it after the last.
+   * Writes a frame that goes to many sockets; its maker releases it after the last, and counts the frames
+   * written once for all of them.
    *
    * @param nowNanos the time of writing, read once by the caller
+   * @return whether the frame was written to this socket
    */
-  void write(ServerFrame frame, long nowNanos) {
-    if (closed) return;
+  boolean write(ServerFrame frame, long nowNanos) {
+    if (closed) return false;
     if (!connection.write(frame)) {
       closed = true; // nothing more is written; the connection's close handler disposes of the rest
       tooSlow.handle(this);
-      return;
+      return false;
     }
-    metrics.sent(frame.type());
     lastSentNanos = nowNanos;
+    return true;
   }
 
   void refuse(String reason) {

@@ -53,7 +53,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     this.eventBus = vertx.eventBus();
     this.validator = validator;
     this.auth = auth;
-    this.subscriptions = new AddressSubscriptions(eventBus);
+    this.subscriptions = new AddressSubscriptions(eventBus, metrics);
     this.metrics = metrics;
     this.nodeId = nodeId;
     this.sendTimeoutMs = sendTimeoutMs;
