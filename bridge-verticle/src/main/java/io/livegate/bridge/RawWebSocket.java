@@ -65,7 +65,7 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
   public boolean write(ServerFrame frame) {
     ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
     if (closing || queued == null) return true; // gone: nothing waits, nothing to refuse
-    ByteBuf bytes = frame.webSocketFrame(ctx.alloc());
+    ByteBuf bytes = frame.webSocketFrame();
     if (queued.totalPendingWriteBytes() + bytes.readableBytes() > maxQueuedBytes) return false;
     ctx.write(bytes.retainedDuplicate(), ctx.voidPromise());
     if (!flushRequested) {

@@ -2,6 +2,7 @@ package io.livegate.bridge;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -13,6 +14,12 @@ import java.nio.charset.StandardCharsets;
  */
 final class ServerFrame {
   private static final int FIN_TEXT = 0x81;
+  /**
+   * Netty's pooled allocator, not the channel's (Netty 4.2's adaptive one): a pooled buffer's
+   * {@code retainedDuplicate()} is a recycled object, where the adaptive buffer's is a new one per socket, and
+   * at 500 sockets a node that was most of what a message left for the garbage collector.
+   */
+  private static final ByteBufAllocator WIRE_ALLOCATOR = PooledByteBufAllocator.DEFAULT;
 
   private final FrameType type;
   private final String text;
@@ -36,10 +43,10 @@ final class ServerFrame {
    * The bytes of the WebSocket frame, made on first use: the frame's own buffer, for a socket to write a
    * {@code retainedDuplicate()} of, never itself.
    */
-  ByteBuf webSocketFrame(ByteBufAllocator alloc) {
+  ByteBuf webSocketFrame() {
     if (wire == null) {
       byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-      wire = alloc.directBuffer(headerLength(payload.length) + payload.length);
+      wire = WIRE_ALLOCATOR.directBuffer(headerLength(payload.length) + payload.length);
       writeHeader(wire, payload.length);
       wire.writeBytes(payload);
     }

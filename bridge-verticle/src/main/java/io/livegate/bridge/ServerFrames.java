@@ -22,7 +22,7 @@ final class ServerFrames {
     JsonObject frame = new JsonObject().put("type", FrameType.REC.wire()).put("address", address).put("body", body);
     if (headers != null && !headers.isEmpty()) frame.put("headers", headersJson(headers));
     if (replyAddress != null) frame.put("replyAddress", replyAddress);
-    return new ServerFrame(FrameType.REC, frame.encode());
+    return new ServerFrame(FrameType.REC, BrowserJson.encode(frame));
   }
 
   /** {@code {"type":"err","body":reason}}: a refused client frame. */

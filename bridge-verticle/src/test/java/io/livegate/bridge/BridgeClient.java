@@ -23,13 +23,17 @@ final class BridgeClient implements AutoCloseable {
   private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private int replySeq;
+  private volatile String lastText;
 
   private BridgeClient(WebSocketClient client, WebSocket ws) {
     this.client = client;
     this.ws = ws;
     // The bridge writes text frames: a binary one would fail the waiting test.
     ws.binaryMessageHandler(data -> frames.add(new JsonObject().put("type", "unexpected-binary-frame")));
-    ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
+    ws.textMessageHandler(text -> {
+      lastText = text;
+      frames.add(new JsonObject(text));
+    });
     ws.closeHandler(v -> closed.complete(null));
   }
 
@@ -60,6 +64,11 @@ final class BridgeClient implements AutoCloseable {
     JsonObject frame = poll(5000);
     assertNotNull(frame, "expected a frame from the bridge");
     return frame;
+  }
+
+  /** The text of the last frame received, as the server wrote it. */
+  String lastText() {
+    return lastText;
   }
 
   JsonObject poll(long ms) {

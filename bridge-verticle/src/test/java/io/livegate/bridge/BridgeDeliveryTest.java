@@ -12,6 +12,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -38,6 +39,32 @@ class BridgeDeliveryTest extends BridgeTestBase {
     assertEquals(event, frame.getJsonObject("body"));
     assertEquals("test", frame.getJsonObject("headers").getString("source"));
     assertFalse(frame.containsKey("replyAddress"), "a publish cannot be replied to");
+  }
+
+  @Test
+  void fractionalNumbersReachBrowsersWrittenAsJavaScriptWritesThem() {
+    BridgeClient browser = connect();
+    browser.register("public.numbers");
+    JsonObject body = new JsonObject()
+        .put("sent", 10234567.123)
+        .put("small", 0.000015)
+        .put("tiny", 1.5e-9)
+        .put("huge", 1e21)
+        .put("count", 12345678901L)
+        .put("ratio", 0.25)
+        .put("single", 1.25e8f)
+        .put("list", new JsonArray().add(2.5e7).add(-3.75e8))
+        .put("nested", new JsonObject().put("at", 1.7e10));
+
+    vertx.eventBus().publish("public.numbers", body);
+
+    JsonObject frame = browser.next();
+    String text = browser.lastText();
+    for (String written : List.of("\"sent\":10234567.123", "\"small\":0.000015", "\"tiny\":1.5E-9", "\"huge\":1.0E21",
+        "\"count\":12345678901", "\"ratio\":0.25", "\"single\":125000000", "[25000000,-375000000]", "\"at\":17000000000")) {
+      assertTrue(text.contains(written), written + " in " + text);
+    }
+    assertEquals(body, frame.getJsonObject("body"), "the same numbers, however written");
   }
 
   @Test
