@@ -24,7 +24,7 @@ done
 NGINX_PORT=${NGINX_PORT:-8000}
 NODES=${NODES:-2}
 JAR=launcher/target/livegate-node.jar
-JAVA_OPTS=${JAVA_OPTS:--Xms64m -Xmx512m -Xmn32m}  # the README's recommended heap settings, smaller
+JAVA_OPTS=${JAVA_OPTS:--Xms96m -Xmx512m -Xmn64m}  # the README's recommended heap settings, smaller
 
 command -v java >/dev/null || { echo "java (17+) is needed: apt-get install -y openjdk-17-jdk-headless" >&2; exit 1; }
 if [ "$WITH_NGINX" = 1 ] && [ ! -x /usr/sbin/nginx ]; then
