@@ -6,6 +6,8 @@
 #   bench/profile.sh                         # 50 msg/s = 50,000 deliveries/s for 20 s
 #   RATE=100 DURATION=30 CLIENTS=1000 bench/profile.sh
 #   MODE=idle CLIENTS=10000 bench/profile.sh # the connect phase of 10,000 idle connections instead
+#   PERF=1 RATE=20 bench/profile.sh          # also perf record -g of node 2 (kernel and JIT threads too,
+#                                            # which JFR does not see): shares by thread and by library
 #
 # Leaves node1.jfr, node2.jfr, generator.jfr and *.top.txt in the log folder printed at the end.
 set -euo pipefail
@@ -30,6 +32,10 @@ delay=$([ "$MODE" = idle ] && echo 1 || echo $((WARMUP_S + 8)))
   for e in ${NODE_PIDS//,/ }; do
     jcmd "${e#*=}" JFR.start name=bench duration="${DURATION}s" settings=profile filename="$LOGS/${e%%=*}.jfr" >/dev/null
   done
+  if [ "${PERF:-0}" = 1 ]; then
+    perf record -F 999 -g -p "${NODE_PIDS##*node2=}" -o "$LOGS/node2.perf.data" -- sleep "$DURATION" >/dev/null 2>&1 ||
+      echo "perf record failed (perf installed? kernel.perf_event_paranoid?)" >&2
+  fi
 ) &
 STARTED+=("$!")
 # shellcheck disable=SC2086
@@ -47,4 +53,9 @@ for f in node1 node2 generator; do
   echo "=== $f (full: $LOGS/$f.top.txt)"
   sed -n '1,/^-- inclusive/p' "$LOGS/$f.top.txt" | head -40
 done
+if [ -s "$LOGS/node2.perf.data" ]; then
+  echo "=== node2 under perf: share of samples by thread, then by library ([kernel.kallsyms] = system calls)"
+  perf report -i "$LOGS/node2.perf.data" --no-children --sort comm -g none --stdio 2>/dev/null | grep '%' | head -8
+  perf report -i "$LOGS/node2.perf.data" --no-children --sort dso -g none --stdio 2>/dev/null | grep '%' | head -6
+fi
 echo "recordings and summaries in $LOGS" >&2
