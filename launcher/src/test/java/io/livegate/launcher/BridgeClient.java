@@ -17,18 +17,27 @@ final class BridgeClient {
   private final WebSocket socket;
   private final long pinger;
   private final Vertx vertx;
+  private volatile String lastText;
 
   private BridgeClient(Vertx vertx, WebSocketClient client, WebSocket socket) {
     this.vertx = vertx;
     this.client = client;
     this.socket = socket;
-    socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
+    socket.textMessageHandler(text -> {
+      lastText = text;
+      frames.add(new JsonObject(text));
+    });
     this.pinger = vertx.setPeriodic(5000, t -> socket.writeTextMessage("{\"type\":\"ping\"}"));
   }
 
   static Future<BridgeClient> connect(Vertx vertx, int port) {
     WebSocketClient client = vertx.createWebSocketClient();
     return client.connect(port, "127.0.0.1", "/eventbus/websocket").map(ws -> new BridgeClient(vertx, client, ws));
+  }
+
+  /** The text of the last frame received, as the node wrote it. */
+  String lastText() {
+    return lastText;
   }
 
   void send(JsonObject frame) {

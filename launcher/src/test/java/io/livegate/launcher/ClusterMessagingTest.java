@@ -69,6 +69,21 @@ class ClusterMessagingTest {
   }
 
   @Test
+  void numbersPublishedThroughRestOnNodeAReachAClientOnNodeBAsJavaScriptWritesThem() throws Exception {
+    BridgeClient onB = cluster.connect(b);
+    onB.register("public.numbers");
+    cluster.awaitDelivery(a, "public.numbers", onB);
+
+    String body = "{\"seq\":1,\"sent\":10234567.123,\"small\":0.000015,\"count\":12345678901}";
+    assertEquals(202, cluster.post(a, "/api/publish/public.numbers", body).statusCode());
+
+    JsonObject frame = onB.poll("public.numbers", 5000);
+    assertNotNull(frame, "delivered");
+    assertEquals(new JsonObject(body), frame.getJsonObject("body"));
+    assertTrue(onB.lastText().contains("\"body\":" + body), "as published: " + onB.lastText());
+  }
+
+  @Test
   void browserSendToChatSupportReachesAServiceOnAnotherNodeAndTheReplyComesBackToThatClientOnly() throws Exception {
     MessageConsumer<JsonObject> service = b.vertx().eventBus().<JsonObject>consumer("chat.support",
         m -> m.reply(new JsonObject().put("answer", "hello " + m.body().getString("name"))));
