@@ -22,10 +22,7 @@ describe('the dashboard', () => {
 
   after(async () => {
     if (browser) await browser.close();
-    if (cluster) {
-      await Promise.all(cluster.nodes.map(stopNode));
-      cluster.removeScratch();
-    }
+    if (cluster) await cluster.stop();
   });
 
   it('served by node A shows five events within 2 s, a score change within 10 s, live, and a ping round trip', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { launchBrowser, openPage } from './support/browser.mjs';
-import { planCluster, startNode, stopNode } from './support/nodes.mjs';
+import { planCluster, startNode } from './support/nodes.mjs';
 
 const SECRET = 'a-browser-test-secret-of-at-least-32-characters';
 let cluster, node, browser;
@@ -27,10 +27,7 @@ describe('the dashboard with tokens required', () => {
 
   after(async () => {
     if (browser) await browser.close();
-    if (cluster) {
-      await Promise.all(cluster.nodes.map(stopNode));
-      cluster.removeScratch();
-    }
+    if (cluster) await cluster.stop();
   });
 
   it('is live with a token that grants what it uses, and shows five events', async () => {

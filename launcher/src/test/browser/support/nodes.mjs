@@ -50,7 +50,12 @@ export async function planCluster(names) {
       '--simulator-min-ms', '300', '--simulator-max-ms', '900',
     ];
   }
-  return { clusterName, scratch, nodes, removeScratch: () => rmSync(scratch, { recursive: true, force: true }) };
+  /** Stops every node of the cluster that runs, then removes its scratch folder. */
+  const stop = async () => {
+    await Promise.all(nodes.map(stopNode));
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  return { clusterName, scratch, nodes, stop };
 }
 
 /** Starts the node and resolves once its GET /ready answers 200 (it has joined and deployed its roles). */

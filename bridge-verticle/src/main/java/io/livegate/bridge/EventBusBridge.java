@@ -166,8 +166,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     if (socket.isClosed()) return;
     metrics.connectionRefused(BridgeErrors.TOKEN_EXPIRED);
     socket.refuse(BridgeErrors.TOKEN_EXPIRED);
-    socket.close(POLICY_VIOLATION, BridgeErrors.TOKEN_EXPIRED);
-    socket.dispose(); // nothing more is read from it or written to it; its close handler counts it out
+    closeForPolicy(socket, BridgeErrors.TOKEN_EXPIRED);
   }
 
   private void refuse(BridgeSocket socket, String reason) {
@@ -186,8 +185,13 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     metrics.closedForRate();
     LOG.info(() -> "Closing " + socket + ": it goes on sending beyond " + limits.maxFramesPerSecond()
         + " frames a second (--max-frames-per-second)");
-    socket.close(POLICY_VIOLATION, "frame rate limit exceeded");
-    socket.dispose(); // nothing more is read from it or written to it; its close handler counts it out
+    closeForPolicy(socket, "frame rate limit exceeded");
+  }
+
+  /** Closes with 1008 and the reason; nothing more is read from it or written to it (its close handler counts it out). */
+  private void closeForPolicy(BridgeSocket socket, String reason) {
+    socket.close(POLICY_VIOLATION, reason);
+    socket.dispose();
   }
 
   private void send(BridgeSocket socket, InboundFrame frame) {

@@ -136,27 +136,25 @@ public record NodeConfig(
   }
 
   public NodeConfig withIdleTimeout(long ms) {
-    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
-        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, ms, maxQueuedBytes, eventBusPort, limits, security);
+    return with(ms, maxQueuedBytes, limits, security);
   }
 
   public NodeConfig withMaxQueuedBytes(int bytes) {
-    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
-        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, bytes, eventBusPort, limits, security);
+    return with(idleTimeoutMs, bytes, limits, security);
   }
 
   public NodeConfig withSecurity(Security newSecurity) {
-    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
-        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, newSecurity);
+    return with(idleTimeoutMs, maxQueuedBytes, limits, newSecurity);
   }
 
   public NodeConfig withLimits(BridgeLimits bridgeLimits) {
-    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
-        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, bridgeLimits, security);
+    return with(idleTimeoutMs, maxQueuedBytes, bridgeLimits, security);
   }
 
+  /** This configuration with the bridge's settings that the {@code with} methods change. */
+  private NodeConfig with(long idleMs, int queuedBytes, BridgeLimits bridgeLimits, Security newSecurity) {
+    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity);
+  }
 }
