@@ -177,7 +177,6 @@ public final class RestVerticle extends VerticleBase {
     throw new ApiError(401, "a service token is needed: Authorization: Bearer <token>");
   }
 
-
   private static boolean isBearer(String authorization, String token) {
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
     return MessageDigest.isEqual(authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8),
