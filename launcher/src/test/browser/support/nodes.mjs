@@ -48,6 +48,8 @@ export async function planCluster(names) {
       '--bridge-port', String(node.bridgePort), '--api-port', String(node.apiPort),
       '--cluster-port', String(node.clusterPort), '--members', members, '--cluster-name', clusterName,
       '--simulator-min-ms', '300', '--simulator-max-ms', '900',
+      // A page test wants its nodes at once; the ops tests (launcher's *IT) run the jar's default, warm-up on.
+      '--warm-up', 'false',
     ];
   }
   /** Stops every node of the cluster that runs, then removes its scratch folder. */

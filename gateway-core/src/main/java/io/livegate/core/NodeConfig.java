@@ -29,6 +29,8 @@ import java.util.Set;
  * @param eventBusPort     the clustered event bus's TCP port; 0 for any free one
  * @param limits           what one bridge socket, and the node's bridge as a whole, may use
  * @param security         who may use the REST API's messaging and admin endpoints, and TLS
+ * @param warmUp           whether the node exercises its bridge privately before it reports ready (so the JIT has
+ *                         compiled the handshake and fan-out before clients come)
  */
 public record NodeConfig(
     Set<Role> roles,
@@ -51,7 +53,8 @@ public record NodeConfig(
     int maxQueuedBytes,
     int eventBusPort,
     BridgeLimits limits,
-    Security security) {
+    Security security,
+    boolean warmUp) {
 
   /**
    * @param apiToken the bearer token the REST API's {@code /api/publish}, {@code /api/send} and {@code /api/admin}
@@ -114,21 +117,24 @@ public record NodeConfig(
     public static final BridgeLimits DEFAULTS = new BridgeLimits(64, 100, 50_000);
   }
 
-  /** Without an event-bus port: any free one. */
+  /** Without an event-bus port (any free one), default limits, no security, no warm-up. */
   public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
       List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
       List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
       int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes) {
     this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
         inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
-        idleTimeoutMs, maxQueuedBytes, 0, BridgeLimits.DEFAULTS, Security.NONE);
+        idleTimeoutMs, maxQueuedBytes, 0, BridgeLimits.DEFAULTS, Security.NONE, false);
   }
 
   public boolean has(Role role) {
     return roles.contains(role);
   }
 
-  /** The defaults of the contract: all roles, ports 8080 and 8081, a loopback cluster. */
+  /**
+   * The defaults of the contract: all roles, ports 8080 and 8081, a loopback cluster; without the warm-up, which
+   * the launcher's settings turn on (a node in a test starts at once).
+   */
   public static NodeConfig defaults() {
     return new NodeConfig(Role.all(), "0.0.0.0", 8080, 8081, "127.0.0.1", 5701, List.of("127.0.0.1"),
         "livegate", null, Addresses.DEFAULT_INBOUND, Addresses.DEFAULT_OUTBOUND, 2000, 7000, 5000,
@@ -155,6 +161,6 @@ public record NodeConfig(
   private NodeConfig with(long idleMs, int queuedBytes, BridgeLimits bridgeLimits, Security newSecurity) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity);
+        maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity, warmUp);
   }
 }

@@ -15,6 +15,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -38,6 +39,7 @@ public final class GatewayNode {
   private final PrometheusMeterRegistry registry;
   private volatile boolean ready;
   private BridgeVerticle bridge;
+  private volatile BridgeWarmUp.Outcome warmedUp;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final Promise<Void> drainStarted = Promise.promise();
   private final Promise<Void> drained = Promise.promise();
@@ -94,6 +96,11 @@ public final class GatewayNode {
 
   public boolean isReady() {
     return ready;
+  }
+
+  /** What the warm-up did before the node became ready, or null if there was none. */
+  BridgeWarmUp.Outcome warmedUp() {
+    return warmedUp;
   }
 
   /**
@@ -170,11 +177,24 @@ public final class GatewayNode {
           deploy(new RestVerticle(config, cluster, registry, this::isReady, this::drain), "REST API", "--api-port",
               config.apiPort()));
     }
-    return deployed.map(v -> {
-      ready = true;
+    return deployed.compose(v -> warmUp()).map(v -> {
+      ready = !draining.get();
       logStarted();
       return this;
     });
+  }
+
+  /** See {@link BridgeWarmUp}: never fails; a node whose warm-up could not run starts all the same. */
+  private Future<Void> warmUp() {
+    if (!config.warmUp() || !config.has(Role.BRIDGE)) return Future.succeededFuture();
+    return BridgeWarmUp.run(config, (ContextInternal) vertx.getOrCreateContext())
+        .onSuccess(outcome -> {
+          warmedUp = outcome;
+          LOG.info(outcome.toString());
+        })
+        .onFailure(e -> LOG.warning("warm-up not completed (" + e.getMessage() + "): the node starts without it"))
+        .<Void>mapEmpty()
+        .recover(e -> Future.succeededFuture());
   }
 
   private Future<String> deploy(io.vertx.core.Deployable role, String what, String flag, int port) {

@@ -66,7 +66,10 @@ public final class NodeSettings {
       new Setting("--jwt-secret", "JWT_SECRET", "", "HS256 secret of browsers' tokens (the token query parameter)"),
       new Setting("--jwt-public-key", "JWT_PUBLIC_KEY", "", "PEM file of the RS256 public key of browsers' tokens"),
       new Setting("--anonymous", "BRIDGE_ANONYMOUS", "true",
-          "let browsers without a token in, to the --bridge-inbound/--bridge-outbound addresses (true/false)"));
+          "let browsers without a token in, to the --bridge-inbound/--bridge-outbound addresses (true/false)"),
+      new Setting("--warm-up", "WARM_UP", "true",
+          "before reporting ready, run connections and messages through a private copy of the bridge, so that the "
+              + "JIT has compiled them before clients come (a few seconds at start; true/false)"));
 
   /** What the command line asked for: a configuration to run, or the usage text. */
   public record Parsed(NodeConfig config, boolean helpRequested) {}
@@ -122,7 +125,8 @@ public final class NodeSettings {
             (int) number(v, "--max-registrations", 1, 100_000),
             (int) number(v, "--max-frames-per-second", 1, 1_000_000),
             (int) number(v, "--max-connections", 1, 10_000_000)),
-        security(v));
+        security(v),
+        bool(v, "--warm-up"));
     if (config.simulatorMaxMs() < config.simulatorMinMs()) {
       throw new BadSetting("--simulator-max-ms must not be below --simulator-min-ms");
     }
@@ -148,8 +152,7 @@ public final class NodeSettings {
   private static NodeConfig.BrowserTokens browserTokens(Map<String, String> v) {
     String secret = v.get("--jwt-secret").trim();
     String keyFile = v.get("--jwt-public-key").trim();
-    String anonymous = v.get("--anonymous").trim().toLowerCase(java.util.Locale.ROOT);
-    if (!anonymous.equals("true") && !anonymous.equals("false")) throw new BadSetting("--anonymous: true or false");
+    boolean anon = bool(v, "--anonymous");
     if (!secret.isEmpty() && !keyFile.isEmpty()) throw new BadSetting("--jwt-secret or --jwt-public-key, not both");
     if (!secret.isEmpty() && secret.length() < 32) throw new BadSetting("--jwt-secret: at least 32 characters");
     String pem = null;
@@ -160,7 +163,6 @@ public final class NodeSettings {
         throw new BadSetting("--jwt-public-key: cannot read " + keyFile);
       }
     }
-    boolean anon = Boolean.parseBoolean(anonymous);
     if (!anon && secret.isEmpty() && pem == null) {
       throw new BadSetting("--anonymous false needs --jwt-secret or --jwt-public-key: no browser could connect");
     }
@@ -201,6 +203,12 @@ public final class NodeSettings {
     } catch (IllegalArgumentException e) {
       throw new BadSetting(flag + ": " + e.getMessage());
     }
+  }
+
+  private static boolean bool(Map<String, String> v, String flag) {
+    String value = v.get(flag).trim().toLowerCase(java.util.Locale.ROOT);
+    if (!value.equals("true") && !value.equals("false")) throw new BadSetting(flag + ": true or false");
+    return value.equals("true");
   }
 
   private static String nonEmpty(Map<String, String> v, String flag) {

@@ -1,6 +1,7 @@
 package io.livegate.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,6 +34,9 @@ class NodeSettingsTest {
         "--max-registrations", "8", "--max-frames-per-second", "20").limits());
     assertEquals(1000, parse(Map.of("MAX_QUEUED_BYTES", "5000"), "--max-queued-bytes", "1000000").maxQueuedBytes() / 1000);
     assertEquals(0, config.eventBusPort(), "any free port");
+    assertTrue(config.warmUp(), "a node warms up before it is ready");
+    assertFalse(parse(Map.of("WARM_UP", "false")).warmUp());
+    assertTrue(parse(Map.of("WARM_UP", "false"), "--warm-up", "TRUE").warmUp());
   }
 
   @Test
@@ -90,6 +94,7 @@ class NodeSettingsTest {
     assertRefused("--api-token: at least 16 characters", "--api-token", "short");
     assertRefused("--anonymous false needs --jwt-secret or --jwt-public-key", "--anonymous", "false");
     assertRefused("--anonymous: true or false", "--anonymous", "maybe");
+    assertRefused("--warm-up: true or false", "--warm-up", "yes");
     assertRefused("--jwt-secret: at least 32 characters", "--jwt-secret", "short");
     assertRefused("--jwt-public-key: cannot read /nonexistent.pem", "--jwt-public-key", "/nonexistent.pem");
     assertEquals(false, parse(Map.of("JWT_SECRET", "s".repeat(32), "BRIDGE_ANONYMOUS", "false"))

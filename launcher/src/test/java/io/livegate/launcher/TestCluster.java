@@ -43,7 +43,9 @@ final class TestCluster implements AutoCloseable {
         "--members", String.join(",", memberList),
         "--cluster-name", name,
         "--simulator-min-ms", "200",
-        "--simulator-max-ms", "600"));
+        "--simulator-max-ms", "600",
+        // Most tests want a node at once; WarmUpTest turns it on.
+        "--warm-up", "false"));
     args.addAll(List.of(extraArgs));
     GatewayNode node = await(GatewayNode.start(NodeSettings.parse(args.toArray(String[]::new), Map.of()).config()), 60);
     nodes.add(node);

@@ -191,7 +191,7 @@ public final class RestVerticle extends VerticleBase {
 
   private void readiness(RoutingContext ctx) {
     if (!ready.getAsBoolean()) {
-      throw new ApiError(503, "not ready: the node has not yet joined the cluster and deployed its roles");
+      throw new ApiError(503, "not ready: the node has not yet joined the cluster, deployed its roles and warmed up");
     }
     answer(ctx, 200, new JsonObject().put("status", "READY"));
   }

@@ -6,8 +6,10 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Debian's nginx with the repo's configuration ({@code nginx/livegate.conf.template}), on a free loopback
@@ -45,12 +47,44 @@ final class Nginx implements AutoCloseable {
 
   /** Points nginx at these bridge ports: a new configuration, then a reload (what an operator does). */
   void reload(List<Integer> bridgePorts) throws Exception {
+    Set<Long> oldWorkers = workers().map(ProcessHandle::pid).collect(Collectors.toSet());
     Files.writeString(config, render(port, runDir, bridgePorts));
     Process reload = new ProcessBuilder(BINARY.toString(), "-p", runDir.toString(), "-c", config.toString(),
         "-e", runDir.resolve("error.log").toString(), "-s", "reload").redirectErrorStream(true).start();
     String out = new String(reload.getInputStream().readAllBytes());
     if (!reload.waitFor(10, TimeUnit.SECONDS) || reload.exitValue() != 0) {
       throw new AssertionError("nginx reload failed: " + out);
+    }
+    awaitNewWorkers(oldWorkers);
+  }
+
+  /**
+   * {@code nginx -s reload} only signals the master, which then starts workers with the new configuration and
+   * tells the old ones to stop accepting: until then a new connection may still go by the old server list.
+   */
+  private void awaitNewWorkers(Set<Long> oldWorkers) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      List<ProcessHandle> now = workers().toList();
+      boolean started = now.stream().anyMatch(w -> !oldWorkers.contains(w.pid()));
+      boolean oldOnesQuit = now.stream().filter(w -> oldWorkers.contains(w.pid()))
+          .allMatch(w -> title(w).contains("shutting down"));
+      if (started && oldOnesQuit) return;
+      Thread.sleep(20);
+    }
+    throw new AssertionError("nginx did not switch to its new configuration within 10 s");
+  }
+
+  private Stream<ProcessHandle> workers() {
+    return process.toHandle().children().filter(ProcessHandle::isAlive);
+  }
+
+  /** A worker's process title: "nginx: worker process", then "... is shutting down" once told to stop. */
+  private static String title(ProcessHandle worker) {
+    try {
+      return Files.readString(Path.of("/proc", String.valueOf(worker.pid()), "cmdline"));
+    } catch (IOException e) {
+      return "shutting down"; // gone meanwhile
     }
   }
 

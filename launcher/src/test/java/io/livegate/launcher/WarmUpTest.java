@@ -1,0 +1,76 @@
+package io.livegate.launcher;
+
+import static io.livegate.launcher.PrometheusText.value;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SelfSignedCertificate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node pays the JIT before it reports ready, through a private copy of its bridge: the node's metrics, its
+ * cluster and its real port see nothing of it, and its security is not loosened by it.
+ */
+class WarmUpTest {
+  private static final long ALL = (long) BridgeWarmUp.PASSES * BridgeWarmUp.CONNECTIONS * BridgeWarmUp.ROUNDS;
+
+  @Test
+  void aNodeIsReadyOnlyOnceWarmedUpAndNothingOfTheWarmUpShows() throws Exception {
+    try (TestCluster cluster = new TestCluster()) {
+      GatewayNode node = cluster.start("bridge,rest", "--warm-up", "true");
+      BridgeWarmUp.Outcome outcome = node.warmedUp();
+      assertNotNull(outcome, "the warm-up ran before the node started");
+      assertEquals(ALL, outcome.deliveries(), outcome.toString());
+      assertTrue(node.isReady());
+      assertEquals(200, cluster.get(node, "/ready").statusCode());
+
+      String metrics = cluster.get(node, "/metrics").bodyAsString();
+      assertEquals(0, value(metrics, "livegate_bridge_connections"));
+      assertEquals(0, value(metrics, "livegate_bridge_frames_out_total", "type=\"rec\""), "no warm-up frame counted");
+      assertFalse(metrics.contains("warmup"), "no warm-up address in the event-bus meters");
+
+      BridgeClient browser = cluster.connect(node);
+      browser.register("public.after.warmup");
+      assertEquals(202, cluster.post(node, "/api/publish/public.after.warmup", "{\"n\":1}").statusCode());
+      JsonObject frame = browser.next(f -> "public.after.warmup".equals(f.getString("address")), 5);
+      assertEquals(1, frame.getJsonObject("body").getInteger("n"));
+      assertEquals(1, value(cluster.get(node, "/metrics").bodyAsString(), "livegate_bridge_connections"));
+    }
+  }
+
+  @Test
+  void aNodeThatWantsTokensStillRefusesBrowsersWithoutOneAfterItsWarmUp() throws Exception {
+    try (TestCluster cluster = new TestCluster()) {
+      GatewayNode node = cluster.start("bridge,rest", "--warm-up", "true",
+          "--jwt-secret", "a-secret-of-at-least-thirty-two-chars!", "--anonymous", "false");
+      assertEquals(ALL, node.warmedUp().deliveries(), "the private bridge admits its own clients");
+      BridgeClient browser = cluster.connect(node);
+      JsonObject refusal = browser.next(f -> "err".equals(f.getString("type")), 5);
+      assertEquals("token_required", refusal.getString("body"));
+    }
+  }
+
+  @Test
+  void aNodeWithTlsWarmsUpOverTls() throws Exception {
+    SelfSignedCertificate certificate = SelfSignedCertificate.create("livegate.example");
+    try (TestCluster cluster = new TestCluster()) {
+      GatewayNode node = cluster.start("bridge", "--warm-up", "true",
+          "--tls-cert", certificate.certificatePath(), "--tls-key", certificate.privateKeyPath());
+      assertEquals(ALL, node.warmedUp().deliveries(), node.warmedUp().toString());
+    } finally {
+      certificate.delete();
+    }
+  }
+
+  @Test
+  void aNodeWithoutABridgeOrWithTheWarmUpOffStartsAtOnce() throws Exception {
+    try (TestCluster cluster = new TestCluster()) {
+      assertNull(cluster.start("rest", "--warm-up", "true").warmedUp());
+      assertNull(cluster.start("bridge,rest").warmedUp(), "TestCluster's nodes start with --warm-up false");
+    }
+  }
+}
