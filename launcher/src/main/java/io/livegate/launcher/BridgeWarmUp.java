@@ -38,16 +38,18 @@ import java.util.function.LongSupplier;
  *
  * <p>So before the node reports ready, the bridge's own code, deployed on a private Vert.x (metrics into a
  * registry of its own, no cluster) on a loopback port of its own, takes a storm of connections from clients in
- * this JVM, fans a few hundred messages out to them, answers their pings and is closed by them; twice, with a
- * wait for the compiler's queue to empty after each pass. The second pass is the one that gets the fan-out
- * loops to the optimizing compiler: while the queue is long (the JVM's start-up fills it), the JIT raises its
- * thresholds by the queue's length. Compiled code is the JVM's, whichever Vert.x runs it. Nothing of this
+ * this JVM, fans a hundred rounds of messages out to them, answers their pings and is closed by them; three
+ * times, with a wait for the compiler's queue to empty after each pass. One pass is not enough: while the queue
+ * is long (the JVM's start-up fills it) the JIT raises its thresholds by the queue's length, and the handshake,
+ * run once per connection, needs thousands of them to reach the optimizing compiler. With one pass of 1,000
+ * connections the nodes still spent about a second per node compiling the handshake in every later round of
+ * 1,000 real clients (bench/README.md). Compiled code is the JVM's, whichever Vert.x runs it. Nothing of this
  * reaches the cluster, {@code /metrics} or the node's real port; if it fails, the node starts all the same.
  */
 final class BridgeWarmUp {
-  static final int PASSES = 2;
-  static final int CONNECTIONS = 1000;
-  static final int ROUNDS = 200;
+  static final int PASSES = 3;
+  static final int CONNECTIONS = 2_000;
+  static final int ROUNDS = 100;
   private static final int ADDRESSES = 10;
   private static final String ADDRESS_PREFIX = "warmup.";
   private static final int HANDSHAKES_IN_FLIGHT = 64;
