@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
@@ -49,6 +50,11 @@ import java.util.function.LongSupplier;
 final class BridgeWarmUp {
   static final int PASSES = 3;
   static final int CONNECTIONS = 2_000;
+  /**
+   * Clients per pass when the node has TLS: a handshake is then about 6 ms of CPU (both ends in this JVM), and three
+   * passes of 2,000 took 36 s of start-up on 2 cores. The JDK's TLS code gets hot with fewer.
+   */
+  static final int TLS_CONNECTIONS = 500;
   static final int ROUNDS = 100;
   private static final int ADDRESSES = 10;
   private static final String ADDRESS_PREFIX = "warmup.";
@@ -57,6 +63,12 @@ final class BridgeWarmUp {
   private static final int PING_EVERY_ROUNDS = 20;
   /** A step that makes no progress for this long ends the warm-up (the node starts regardless). */
   private static final long STALL_MS = 10_000;
+  /**
+   * The private bridge's idle timeout. Clients are silent from their registration to the first round's ping, and on a
+   * busy machine a storm of TLS handshakes outlasts the node's (10 s by default): the bridge then closed the first
+   * clients and the deliveries they were owed never came.
+   */
+  private static final long IDLE_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(10);
   private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
   /** The compiler's queue is taken as empty when its total time stands still for this long... */
   private static final long COMPILER_QUIET_MS = 300;
@@ -79,18 +91,24 @@ final class BridgeWarmUp {
   private final Vertx scratch;
   private final NodeConfig config;
   private final WebSocketClient client;
+  private final int connections;
   private int port;
   // One pass's clients; their handlers run on the scratch Vert.x's event loops.
   private final Queue<WebSocket> sockets = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger answered = new AtomicInteger();
   private final AtomicInteger closed = new AtomicInteger();
   private final AtomicLong frames = new AtomicLong();
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  /** Set once this pass closes its clients; a close before that is the bridge's, and a failure. */
+  private boolean closing;
 
   private BridgeWarmUp(Vertx scratch, NodeConfig config) {
     this.scratch = scratch;
     this.config = config;
+    this.connections = connectionsPerPass(config);
     this.client = scratch.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxConnections(CONNECTIONS)
+        .setMaxConnections(connections)
         // Our own bridge on loopback, with the node's certificate (issued for its public name, if any).
         .setSsl(config.security().tls()).setTrustAll(true).setVerifyHost(false));
   }
@@ -137,27 +155,33 @@ final class BridgeWarmUp {
     } finally {
       await(scratch.close());
     }
-    return new Outcome(PASSES * CONNECTIONS, deliveries, TimeUnit.NANOSECONDS.toMillis(trafficNanos), compilerMs);
+    return new Outcome(PASSES * warmUp.connections, deliveries, TimeUnit.NANOSECONDS.toMillis(trafficNanos), compilerMs);
   }
 
   /**
    * The node's bridge settings, on loopback and a free port, for anonymous clients on the warm-up's addresses only:
-   * the same code and the same branches (TLS if the node has it) as the node's real bridge.
+   * the same code and the same branches (TLS if the node has it) as the node's real bridge, with a long idle timeout.
    */
   private static NodeConfig privateCopy(NodeConfig node) {
     NodeConfig.BridgeLimits limits = node.limits();
     return new NodeConfig(Set.of(Role.BRIDGE), LOOPBACK, 0, 0, node.clusterHost(), node.clusterPort(), node.members(),
         node.clusterName(), node.clusterConfig(), List.of(), List.of("warmup\\.[0-9]+"), node.simulatorMinMs(),
-        node.simulatorMaxMs(), node.sendTimeoutMs(), node.maxBodyBytes(), node.maxFrameBytes(), node.idleTimeoutMs(),
+        node.simulatorMaxMs(), node.sendTimeoutMs(), node.maxBodyBytes(), node.maxFrameBytes(), IDLE_TIMEOUT_MS,
         node.maxQueuedBytes(), 0,
         new NodeConfig.BridgeLimits(limits.maxRegistrations(), limits.maxFramesPerSecond(),
             Math.max(limits.maxConnections(), CONNECTIONS)),
         new NodeConfig.Security(null, node.security().tlsCert(), node.security().tlsKey()), false);
   }
 
-  /** Connects {@link #CONNECTIONS} clients, fans {@link #ROUNDS} rounds of messages out to them, closes them. */
+  private static int connectionsPerPass(NodeConfig node) {
+    return node.security().tls() ? TLS_CONNECTIONS : CONNECTIONS;
+  }
+
+  /** Connects {@link #connections} clients, fans {@link #ROUNDS} rounds of messages out to them, closes them. */
   private long pass() throws Exception {
     sockets.clear();
+    open.set(0);
+    closing = false;
     answered.set(0);
     closed.set(0);
     frames.set(0);
@@ -167,28 +191,31 @@ final class BridgeWarmUp {
     return frames.get();
   }
 
-  /** Opens every connection, a storm with a bounded number of handshakes in flight, and registers each. */
+  /**
+   * Opens every connection, a storm with a bounded number of handshakes in flight, and registers each. Like every
+   * step, it is bounded by progress, not by a deadline: a storm of TLS handshakes in a cold JVM on a busy machine may
+   * take longer than {@link #STALL_MS}, but no single handshake should.
+   */
   private void connect() throws Exception {
-    Promise<Void> connected = Promise.promise();
     AtomicInteger next = new AtomicInteger();
-    for (int k = 0; k < HANDSHAKES_IN_FLIGHT; k++) connectNext(next, connected);
-    await(connected.future());
-    until("registrations", answered::get, CONNECTIONS);
+    for (int k = 0; k < HANDSHAKES_IN_FLIGHT; k++) connectNext(next);
+    until("connections", open::get, connections);
+    until("registrations", answered::get, connections);
   }
 
-  private void connectNext(AtomicInteger next, Promise<Void> connected) {
+  private void connectNext(AtomicInteger next) {
     int i = next.getAndIncrement();
-    if (i >= CONNECTIONS) return;
+    if (i >= connections) return;
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(LOOPBACK).setPort(port)
         .setURI("/eventbus/websocket").setSsl(config.security().tls());
     client.connect(options).onComplete(opened -> {
       if (opened.failed()) {
-        connected.tryFail(opened.cause());
+        failure.compareAndSet(null, opened.cause());
         return;
       }
       register(opened.result(), ADDRESS_PREFIX + (i % ADDRESSES));
-      if (sockets.size() == CONNECTIONS) connected.tryComplete();
-      connectNext(next, connected);
+      open.incrementAndGet();
+      connectNext(next);
     });
   }
 
@@ -212,7 +239,7 @@ final class BridgeWarmUp {
   /** Publishes {@link #ROUNDS} messages on each address, at most {@link #ROUNDS_IN_FLIGHT} rounds ahead of the clients. */
   private void fanOut() throws Exception {
     for (int round = 0; round < ROUNDS; round++) {
-      until("deliveries", frames::get, (long) Math.max(0, round - ROUNDS_IN_FLIGHT) * CONNECTIONS);
+      until("deliveries", frames::get, (long) Math.max(0, round - ROUNDS_IN_FLIGHT) * connections);
       for (int a = 0; a < ADDRESSES; a++) {
         scratch.eventBus().publish(ADDRESS_PREFIX + a, new JsonObject()
             .put("seq", round).put("sent", System.nanoTime() / 1e6).put("home", round % 7).put("away", a)
@@ -220,19 +247,31 @@ final class BridgeWarmUp {
       }
       if (round % PING_EVERY_ROUNDS == 0) sockets.forEach(socket -> socket.writeTextMessage(PING));
     }
-    until("deliveries", frames::get, (long) ROUNDS * CONNECTIONS);
+    until("deliveries", frames::get, (long) ROUNDS * connections);
   }
 
   private void closeAll() throws Exception {
+    closing = true;
     sockets.forEach(WebSocket::close);
-    until("closes", closed::get, CONNECTIONS);
+    until("closes", closed::get, connections);
   }
 
-  /** Returns once {@code progress} reaches {@code target}; throws if it stands still for {@link #STALL_MS}. */
-  private static void until(String what, LongSupplier progress, long target) throws TimeoutException {
+  /**
+   * Returns once {@code progress} reaches {@code target}; throws if a client failed, or if progress stands still for
+   * {@link #STALL_MS}.
+   */
+  private void until(String what, LongSupplier progress, long target) throws Exception {
     long last = -1;
     long lastChange = System.nanoTime();
     for (long now = progress.getAsLong(); now < target; now = progress.getAsLong()) {
+      Throwable failed = failure.get();
+      if (failed != null) {
+        throw failed instanceof Exception e ? e : new ExecutionException(failed);
+      }
+      if (!closing && closed.get() > 0) {
+        throw new IllegalStateException("the private bridge closed " + closed.get() + " clients while waiting for "
+            + what);
+      }
       if (now != last) {
         last = now;
         lastChange = System.nanoTime();

@@ -47,7 +47,8 @@ final class TestCluster implements AutoCloseable {
         // Most tests want a node at once; WarmUpTest turns it on.
         "--warm-up", "false"));
     args.addAll(List.of(extraArgs));
-    GatewayNode node = await(GatewayNode.start(NodeSettings.parse(args.toArray(String[]::new), Map.of()).config()), 60);
+    // A warm-up over TLS took 50 s with another process busy on one of the two cores.
+    GatewayNode node = await(GatewayNode.start(NodeSettings.parse(args.toArray(String[]::new), Map.of()).config()), 120);
     nodes.add(node);
     return node;
   }
