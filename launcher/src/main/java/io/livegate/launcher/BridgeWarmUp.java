@@ -121,7 +121,12 @@ final class BridgeWarmUp {
     Promise<Outcome> outcome = home.promise();
     Thread thread = new Thread(() -> {
       try {
-        outcome.complete(runHere(node));
+        Outcome done = runHere(node);
+        // The warm-up grew the heap for thousands of clients that are gone, and nothing of it is referenced once
+        // runHere has returned: a full collection gives the memory back (G1 shrinks the committed heap after one).
+        // Without it a node idled at 310-330 MB of RSS after its warm-up; with it, at about 210 MB.
+        System.gc();
+        outcome.complete(done);
       } catch (Exception e) {
         outcome.fail(e);
       }
