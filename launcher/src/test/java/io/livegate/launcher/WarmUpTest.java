@@ -25,6 +25,8 @@ class WarmUpTest {
       BridgeWarmUp.Outcome outcome = node.warmedUp();
       assertNotNull(outcome, "the warm-up ran before the node started");
       assertEquals(ALL, outcome.deliveries(), outcome.toString());
+      assertEquals((long) BridgeWarmUp.PASSES * BridgeWarmUp.ROUNDS * BridgeWarmUp.ADDRESSES, outcome.restPublishes(),
+          "with the rest role, every message went through the private REST API");
       assertTrue(node.isReady());
       assertEquals(200, cluster.get(node, "/ready").statusCode());
 
@@ -69,6 +71,7 @@ class WarmUpTest {
       assertNotNull(outcome, "the warm-up ran before the node started");
       assertEquals(BridgeWarmUp.PASSES * BridgeWarmUp.TLS_CONNECTIONS, outcome.connections(), outcome.toString());
       assertEquals((long) outcome.connections() * BridgeWarmUp.ROUNDS, outcome.deliveries(), outcome.toString());
+      assertEquals(0, outcome.restPublishes(), "without the rest role, messages are published on the event bus");
     } finally {
       certificate.delete();
     }
