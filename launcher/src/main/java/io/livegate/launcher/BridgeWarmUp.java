@@ -54,8 +54,10 @@ import java.util.function.LongSupplier;
  * is long (the JVM's start-up fills it) the JIT raises its thresholds by the queue's length, and the handshake,
  * run once per connection, needs thousands of them to reach the optimizing compiler. With one pass of 1,000
  * connections the nodes still spent about a second per node compiling the handshake in every later round of
- * 1,000 real clients (bench/README.md). Compiled code is the JVM's, whichever Vert.x runs it. Nothing of this
- * reaches the cluster, {@code /metrics} or the node's real port; if it fails, the node starts all the same.
+ * 1,000 real clients (bench/README.md). Compiled code is the JVM's, whichever Vert.x runs it. A node with the rest
+ * role publishes the rounds through a private copy of its REST API, so that its HTTP server, router and JSON
+ * parsing run too. Nothing of this reaches the cluster, {@code /metrics} or the node's real ports; if it fails, the
+ * node starts all the same. Afterwards one full collection gives back the heap the warm-up grew.
  */
 final class BridgeWarmUp {
   static final int PASSES = 3;
@@ -206,8 +208,9 @@ final class BridgeWarmUp {
 
   /**
    * Deploys the private REST API; the rounds of messages are then published through it. At 20 messages a second a
-   * node's API compiles its HTTP, routing and JSON parsing for minutes otherwise, while the browsers wait: in the
-   * peers' benchmark the node taking the publishes spent 1.5-2 s more CPU in its first 20 s than later.
+   * node's API would otherwise compile its HTTP, routing and JSON parsing while the browsers wait. In the peers'
+   * benchmark the node taking the publishes still spends 0.9-1.6 s in its compiler threads in its first 20 s, with
+   * or without this (bench/README.md): the warm-up runs those methods, but not often enough for C2.
    */
   private void startRest(PrometheusMeterRegistry registry) throws Exception {
     RestVerticle rest = new RestVerticle(config, new Alone(), registry, () -> true, () -> { });
