@@ -73,17 +73,15 @@ static void *reader(void *arg) {
     epoll_ctl(ep, EPOLL_CTL_ADD, client_end[i], &e);
   }
   struct epoll_event ready[512];
-  char bytes[16 * FRAME];
+  char frame[FRAME];
   while (!finished) {
     int n = epoll_wait(ep, ready, 512, 100);
     for (int k = 0; k < n; k++) {
-      long got = read(ready[k].data.fd, bytes, sizeof bytes);
-      long now = now_ns();
-      for (long off = 0; off + FRAME <= got; off += FRAME) {
-        long start;
-        memcpy(&start, bytes + off, sizeof start);
-        latency_ns[__sync_fetch_and_add(&recorded, 1)] = now - start;
-      }
+      // One whole frame per wake-up, however TCP split it; epoll is level-triggered and reports the next one.
+      if (recv(ready[k].data.fd, frame, FRAME, MSG_WAITALL) != FRAME) continue;
+      long start;
+      memcpy(&start, frame, sizeof start);
+      latency_ns[__sync_fetch_and_add(&recorded, 1)] = now_ns() - start;
     }
   }
   reader_cpu[id] = thread_cpu_s();
