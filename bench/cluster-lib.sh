@@ -7,11 +7,15 @@ NODE_JAR=${NODE_JAR:-$REPO/launcher/target/livegate-node.jar}
 BENCH_JAR=${BENCH_JAR:-$BENCH/target/livegate-bench.jar}
 # What the README tells an operator to run: the default collector (G1), a 1 GiB heap cap, a fixed young
 # generation of 64 MiB (so that the resident memory follows the live set, not the allocation rate, and a
-# connect storm's handshakes die young instead of being promoted) and native memory given back every 2 s.
-NODE_JAVA_OPTS=${NODE_JAVA_OPTS:--Xmx1g -Xmn64m -XX:TrimNativeHeapInterval=2000 -XX:+UseG1GC}
+# connect storm's handshakes die young instead of being promoted), a small initial heap (so that G1 does not
+# regrow the heap the warm-up's collection shrank by half of 1/64 of the machine's memory at once) and native
+# memory given back every 2 s.
+NODE_JAVA_OPTS=${NODE_JAVA_OPTS:--Xms72m -Xmx1g -Xmn64m -XX:TrimNativeHeapInterval=2000 -XX:+UseG1GC}
 # The generator: a large young generation, so that its own GC pauses (which add to every latency it reads)
 # stay rare; ParallelGC for the least CPU per allocated byte.
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms1g -Xmx1g -Xmn700m -XX:+UseParallelGC}
+# More options for every node (say, NODE_ARGS="--warm-up false" to compare with and without the warm-up).
+NODE_ARGS=${NODE_ARGS:-}
 PORT_BASE=${PORT_BASE:-18080}     # node i: bridge PORT_BASE + 2(i-1), REST API one above
 CLUSTER_PORT=${CLUSTER_PORT:-5801}
 CLUSTER_NAME=livegate-bench-$$
@@ -66,7 +70,7 @@ start_cluster() {
     # shellcheck disable=SC2086
     java $NODE_JAVA_OPTS -jar "$NODE_JAR" --roles bridge,rest --http-host 127.0.0.1 \
       --bridge-port "$bridge" --api-port "$api" --cluster-name "$CLUSTER_NAME" --cluster-port "$CLUSTER_PORT" \
-      --members 127.0.0.1 >>"$LOGS/node$i.log" 2>&1 &
+      --members 127.0.0.1 $NODE_ARGS >>"$LOGS/node$i.log" 2>&1 &
     pid=$!
     STARTED+=("$pid")
     wait_ready "$api" "$pid"

@@ -47,7 +47,7 @@ gen() { # label args...: one generator run, bounded
 
 # shellcheck disable=SC2086
 java -cp "$BENCH_JAR" io.livegate.bench.RunMeta tool=run-matrix.sh \
-  node_java_opts="$NODE_JAVA_OPTS" generator_java_opts="$BENCH_JAVA_OPTS" node_roles=bridge,rest \
+  node_java_opts="$NODE_JAVA_OPTS" generator_java_opts="$BENCH_JAVA_OPTS" node_roles=bridge,rest ${NODE_ARGS:+node_args="$NODE_ARGS"} \
   commit="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet 2>/dev/null || echo +changes)" >>"$OUT"
 
 if [[ $PARTS == *a* ]]; then

@@ -152,7 +152,7 @@ idle_20k() { # system
 # ------------------------------------------------------------------ the run
 java -cp "$BENCH_JAR" io.livegate.bench.RunMeta tool=run-vs-peers.sh loadgen=peer-bench/bench/loadgen.mjs \
   node="$(node --version)" redis="$(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')" \
-  livegate_node_java_opts="$NODE_JAVA_OPTS" livegate_node_roles=bridge,rest \
+  livegate_node_java_opts="$NODE_JAVA_OPTS" livegate_node_roles=bridge,rest ${NODE_ARGS:+livegate_node_args="$NODE_ARGS"} \
   commit="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet 2>/dev/null || echo +changes)" >>"$OUT"
 
 if [[ $PARTS == *a* ]]; then
