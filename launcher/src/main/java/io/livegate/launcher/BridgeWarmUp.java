@@ -73,6 +73,11 @@ final class BridgeWarmUp {
   private static final int HANDSHAKES_IN_FLIGHT = 64;
   private static final int ROUNDS_IN_FLIGHT = 2;
   private static final int PING_EVERY_ROUNDS = 20;
+  /**
+   * No pass starts once the warm-up has run this long: on a slow or crowded machine a node becomes ready with fewer
+   * passes rather than late. On 2 quiet cores the three passes take 10-15 s (15-20 s with TLS).
+   */
+  static final long BUDGET_MS = 30_000;
   /** A step that makes no progress for this long ends the warm-up (the node starts regardless). */
   private static final long STALL_MS = 10_000;
   /**
@@ -92,13 +97,15 @@ final class BridgeWarmUp {
   private static final String PING = "{\"type\":\"ping\"}";
 
   /** What a warm-up did, for the start-up log. */
-  record Outcome(int connections, long deliveries, long restPublishes, long trafficMs, long compilerMs) {
+  record Outcome(int passes, int connections, long deliveries, long restPublishes, long trafficMs, long compilerMs) {
     @Override
     public String toString() {
       return String.format("warm-up: %,d connections and %,d deliveries through a private bridge%s in %d ms, and %d ms "
-          + "waiting for the compiler", connections, deliveries,
+          + "waiting for the compiler%s", connections, deliveries,
           restPublishes == 0 ? "" : String.format(", %,d messages published through a private REST API", restPublishes),
-          trafficMs, compilerMs);
+          trafficMs, compilerMs,
+          passes == PASSES ? "" : String.format(" (%d of %d passes: over its budget of %d s)", passes, PASSES,
+              TimeUnit.MILLISECONDS.toSeconds(BUDGET_MS)));
     }
   }
 
@@ -136,10 +143,15 @@ final class BridgeWarmUp {
    * Vert.x context {@code home}. Fails if the warm-up could not be run; the caller starts the node anyway.
    */
   static Future<Outcome> run(NodeConfig node, ContextInternal home) {
+    return run(node, home, BUDGET_MS);
+  }
+
+  /** {@link #run(NodeConfig, ContextInternal)} with another budget: no pass starts after {@code budgetMs}. */
+  static Future<Outcome> run(NodeConfig node, ContextInternal home, long budgetMs) {
     Promise<Outcome> outcome = home.promise();
     Thread thread = new Thread(() -> {
       try {
-        Outcome done = runHere(node);
+        Outcome done = runHere(node, budgetMs);
         // The warm-up grew the heap for thousands of clients that are gone, and nothing of it is referenced once
         // runHere has returned: a full collection gives the memory back (G1 shrinks the committed heap after one).
         // Without it a node idled at 310-330 MB of RSS after its warm-up; with it, at about 210 MB.
@@ -154,7 +166,8 @@ final class BridgeWarmUp {
     return outcome.future();
   }
 
-  private static Outcome runHere(NodeConfig node) throws Exception {
+  private static Outcome runHere(NodeConfig node, long budgetMs) throws Exception {
+    long began = System.nanoTime();
     PrometheusMeterRegistry registry = NodeMetrics.registry();
     Vertx scratch = Vertx.builder()
         .with(new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(NodeMetrics.options()
@@ -165,12 +178,13 @@ final class BridgeWarmUp {
     long trafficNanos = 0;
     long compilerMs = 0;
     long deliveries = 0;
+    int passes = 0;
     try {
       BridgeVerticle bridge = new BridgeVerticle(warmUp.config, new Alone(), registry);
       await(scratch.deployVerticle(bridge));
       warmUp.port = bridge.port();
       if (node.has(Role.REST)) warmUp.startRest(registry);
-      for (int pass = 0; pass < PASSES; pass++) {
+      for (; passes < PASSES && (passes == 0 || elapsedMs(began) < budgetMs); passes++) {
         long start = System.nanoTime();
         deliveries += warmUp.pass();
         trafficNanos += System.nanoTime() - start;
@@ -179,7 +193,7 @@ final class BridgeWarmUp {
     } finally {
       await(scratch.close());
     }
-    return new Outcome(PASSES * warmUp.connections, deliveries, warmUp.published.get(),
+    return new Outcome(passes, passes * warmUp.connections, deliveries, warmUp.published.get(),
         TimeUnit.NANOSECONDS.toMillis(trafficNanos), compilerMs);
   }
 
