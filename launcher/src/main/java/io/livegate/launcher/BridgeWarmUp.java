@@ -104,8 +104,7 @@ final class BridgeWarmUp {
           + "waiting for the compiler%s", connections, deliveries,
           restPublishes == 0 ? "" : String.format(", %,d messages published through a private REST API", restPublishes),
           trafficMs, compilerMs,
-          passes == PASSES ? "" : String.format(" (%d of %d passes: over its budget of %d s)", passes, PASSES,
-              TimeUnit.MILLISECONDS.toSeconds(BUDGET_MS)));
+          passes == PASSES ? "" : String.format(" (%d of %d passes: over its time budget)", passes, PASSES));
     }
   }
 
