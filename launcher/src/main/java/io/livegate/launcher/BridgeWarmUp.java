@@ -115,6 +115,8 @@ final class BridgeWarmUp {
   private int port;
   /** The private REST API's port when the node has the rest role (messages are then published through it), or 0. */
   private int restPort;
+  /** The private REST API's Authorization header, with the warm-up's own service token. */
+  private String authorization;
   private HttpClientAgent http;
   // One pass's clients; their handlers run on the scratch Vert.x's event loops.
   private final Queue<WebSocket> sockets = new ConcurrentLinkedQueue<>();
@@ -229,6 +231,7 @@ final class BridgeWarmUp {
     RestVerticle rest = new RestVerticle(config, new Alone(), registry, () -> true, () -> { });
     await(scratch.deployVerticle(rest));
     restPort = rest.actualPort();
+    authorization = "Bearer " + config.security().apiToken();
     http = scratch.httpClientBuilder()
         .with(new HttpClientOptions().setSsl(config.security().tls()).setTrustAll(true).setVerifyHost(false))
         .with(new PoolOptions().setHttp1MaxSize(ADDRESSES))
@@ -320,7 +323,7 @@ final class BridgeWarmUp {
   private void publishThroughRest(String address, Buffer body) {
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost(LOOPBACK).setPort(restPort)
         .setURI("/api/publish/" + address)
-        .putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + config.security().apiToken())
+        .putHeader(HttpHeaders.AUTHORIZATION, authorization)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
     http.request(request)
         .compose(req -> req.send(body))
