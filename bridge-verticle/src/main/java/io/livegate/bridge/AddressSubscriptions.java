@@ -1,14 +1,17 @@
 package io.livegate.bridge;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.EncodeException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
+import java.util.PriorityQueue;
 import java.util.logging.Logger;
 
 /**
@@ -16,52 +19,165 @@ import java.util.logging.Logger;
  * local socket registered on it, unregistered when the last socket leaves. A published message is
  * encoded once and the same frame written to every socket; a point-to-point send goes to one socket,
  * round-robin. Used only on the bridge verticle's context.
+ *
+ * <p>Each consumer is an entry in the cluster's subscriptions, on every node, and Vert.x writes those entries one
+ * at a time (about 4,000 a second here, queued without bound). So the cluster hears of them through a pipe of
+ * our own, at most {@link #MAX_IN_FLIGHT} changes at once, and what waits in it is ours to order and to cancel:
+ * <ul>
+ *   <li>the node holds consumers on at most {@code maxAddresses} addresses (those waiting for their turn, those
+ *   being removed, and what waits of the cancelled included), so a flood of registrations costs every node, and
+ *   this pipe, a bounded heap;
+ *   <li>a registration that is left before its turn costs the cluster nothing, and nor does its removal;
+ *   <li>registrations go in the order of how many their socket has caused before, so a page's first
+ *   registrations pass those of a socket that churns through addresses, whatever waits behind;
+ *   <li>removals alternate with registrations, so neither starves the other.
+ * </ul>
  */
 final class AddressSubscriptions {
   private static final Logger LOG = Logger.getLogger(AddressSubscriptions.class.getName());
+  /** Vert.x serializes them anyway: a few in flight keep its worker busy, without a queue of its own to grow. */
+  static final int MAX_IN_FLIGHT = 4;
 
   private final EventBus eventBus;
   private final BridgeMetrics metrics;
+  private final int maxAddresses;
   private final Map<String, Subscription> byAddress = new HashMap<>();
+  private final PriorityQueue<Subscription> registrations =
+      new PriorityQueue<>(Comparator.comparingLong((Subscription s) -> s.priority).thenComparingLong(s -> s.sequence));
+  private final ArrayDeque<MessageConsumer<Object>> removals = new ArrayDeque<>();
+  private long sequence;
+  private int inFlight;
+  private int removing; // queued or in flight
+  private int cancelledWaiting; // left before their turn, still in the queue (removing them from it costs a scan)
+  private boolean removalNext;
 
-  AddressSubscriptions(EventBus eventBus, BridgeMetrics metrics) {
+  AddressSubscriptions(EventBus eventBus, BridgeMetrics metrics, int maxAddresses) {
     this.metrics = metrics;
     this.eventBus = eventBus;
+    this.maxAddresses = maxAddresses;
   }
 
-  void join(String address, BridgeSocket socket) {
-    if (!socket.join(address)) return;
-    byAddress.computeIfAbsent(address, this::subscribe).sockets.add(socket);
+  /**
+   * Registers the socket on the address. False, and nothing changes, if the address is new to this node and the node
+   * holds as many as it may.
+   */
+  boolean join(String address, BridgeSocket socket) {
+    if (socket.isRegisteredOn(address)) return true;
+    Subscription subscription = byAddress.get(address);
+    if (subscription == null) {
+      if (addresses() >= maxAddresses) return false;
+      subscription = new Subscription(address, metrics);
+      subscription.priority = socket.causeRegistration();
+      subscription.sequence = sequence++;
+      byAddress.put(address, subscription);
+      registrations.add(subscription);
+      changed();
+    }
+    socket.join(address);
+    subscription.sockets.add(socket);
+    return true;
   }
 
   void leave(String address, BridgeSocket socket) {
     if (!socket.leave(address)) return;
     Subscription subscription = byAddress.get(address);
     subscription.sockets.remove(socket);
-    if (subscription.sockets.isEmpty()) {
-      byAddress.remove(address);
-      subscription.consumer.unregister();
-    }
+    if (subscription.sockets.isEmpty()) retire(subscription);
   }
 
   void leaveAll(BridgeSocket socket) {
     socket.addresses().forEach(address -> leave(address, socket));
   }
 
-  private Subscription subscribe(String address) {
-    Subscription subscription = new Subscription(address, metrics);
-    subscription.consumer = eventBus.consumer(address, subscription::dispatch);
-    subscription.consumer.completion()
-        .onFailure(e -> LOG.log(Level.WARNING, "Could not register the bridge consumer for " + address, e));
-    return subscription;
+  /**
+   * Addresses with a consumer on this node, or one on its way, or being removed: each is an entry in the cluster's
+   * subscriptions, or soon will be, or was.
+   */
+  int addresses() {
+    return byAddress.size() + removing + cancelledWaiting;
   }
 
-  /** One address: its consumer and the local sockets registered on it. */
+  /** Changes waiting for their turn to reach the cluster. */
+  int waiting() {
+    return registrations.size() - cancelledWaiting + removals.size();
+  }
+
+  /** No socket is left on it: a registration still waiting is dropped, a consumer is queued for removal. */
+  private void retire(Subscription subscription) {
+    byAddress.remove(subscription.address);
+    if (subscription.consumer == null) {
+      subscription.cancelled = true;
+      cancelledWaiting++;
+      metrics.clusterChangeCancelled();
+    } else {
+      removals.add(subscription.consumer);
+      removing++;
+      pump();
+    }
+    changed();
+  }
+
+  private void changed() {
+    pump();
+    metrics.subscriptionState(addresses(), waiting());
+  }
+
+  private void pump() {
+    while (inFlight < MAX_IN_FLIGHT && (!registrations.isEmpty() || !removals.isEmpty())) {
+      boolean removal = !removals.isEmpty() && (removalNext || registrations.isEmpty());
+      removalNext = !removal;
+      if (removal) {
+        unregister(removals.poll());
+      } else {
+        Subscription next = registrations.poll();
+        if (next.cancelled) {
+          cancelledWaiting--;
+        } else {
+          register(next);
+        }
+      }
+    }
+  }
+
+  private void register(Subscription subscription) {
+    inFlight++;
+    long queuedAt = subscription.queuedAtNanos;
+    subscription.consumer = eventBus.consumer(subscription.address, subscription::dispatch);
+    subscription.consumer.completion().onComplete(done -> {
+      if (done.failed()) {
+        LOG.warning("The cluster did not take the bridge's registration on " + subscription.address + ": "
+            + done.cause().getMessage() + "; publications from other nodes may not reach its browsers");
+      }
+      metrics.clusterChangeDone(BridgeMetrics.CLUSTER_REGISTER, System.nanoTime() - queuedAt);
+      finished();
+    });
+  }
+
+  private void unregister(MessageConsumer<Object> consumer) {
+    inFlight++;
+    long started = System.nanoTime();
+    consumer.unregister().onComplete((AsyncResult<Void> done) -> {
+      removing--;
+      metrics.clusterChangeDone(BridgeMetrics.CLUSTER_UNREGISTER, System.nanoTime() - started);
+      finished();
+    });
+  }
+
+  private void finished() {
+    inFlight--;
+    changed();
+  }
+
+  /** One address: its consumer (null until its registration's turn) and the local sockets registered on it. */
   private static final class Subscription {
     private final String address;
     private final BridgeMetrics metrics;
     private final List<BridgeSocket> sockets = new ArrayList<>();
+    private final long queuedAtNanos = System.nanoTime();
     private MessageConsumer<Object> consumer;
+    private long priority;
+    private long sequence;
+    private boolean cancelled;
     private int next;
 
     Subscription(String address, BridgeMetrics metrics) {

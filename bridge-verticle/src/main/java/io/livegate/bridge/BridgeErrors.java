@@ -24,10 +24,19 @@ public final class BridgeErrors {
   /** {@code replyAddress} is not a string of 1 to 36 characters (the stock client sends a UUID). */
   public static final String INVALID_REPLY_ADDRESS = "invalid_reply_address";
 
+  /** The address is longer than {@link io.livegate.core.Addresses#MAX_LENGTH} characters (as in the REST API). */
+  public static final String ADDRESS_TOO_LONG = "address_too_long";
+
   /** The socket sends more frames a second than {@code --max-frames-per-second} (with a burst of twice that). */
   public static final String RATE_LIMITED = "rate_limited";
   /** A register beyond {@code --max-registrations} addresses on one socket. */
   public static final String TOO_MANY_REGISTRATIONS = "too_many_registrations";
+  /**
+   * A register on an address new to this node, which already holds registrations on {@code --max-addresses}
+   * distinct addresses (the socket's other registrations stay). Registers beyond {@code --max-registrations-per-second}
+   * get {@link #RATE_LIMITED}.
+   */
+  public static final String TOO_MANY_ADDRESSES = "too_many_addresses";
 
   /** Connecting: this bridge lets no browser in without a token ({@code --anonymous false}). */
   public static final String TOKEN_REQUIRED = "token_required";
@@ -37,7 +46,8 @@ public final class BridgeErrors {
   public static final String TOKEN_EXPIRED = "token_expired";
 
   public static final List<String> ALL = List.of(INVALID_JSON, MISSING_TYPE, INVALID_TYPE, MISSING_ADDRESS,
-      ACCESS_DENIED, FRAME_TOO_LARGE, INVALID_HEADERS, INVALID_REPLY_ADDRESS, RATE_LIMITED, TOO_MANY_REGISTRATIONS);
+      ACCESS_DENIED, FRAME_TOO_LARGE, INVALID_HEADERS, INVALID_REPLY_ADDRESS, ADDRESS_TOO_LONG, RATE_LIMITED,
+      TOO_MANY_REGISTRATIONS, TOO_MANY_ADDRESSES);
   /** Why a connection was not admitted, or was ended for its token. */
   public static final List<String> CONNECTION_REFUSALS = List.of(TOKEN_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED);
 

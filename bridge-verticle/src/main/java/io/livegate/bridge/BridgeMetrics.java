@@ -3,6 +3,7 @@ package io.livegate.bridge;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -23,6 +24,12 @@ final class BridgeMetrics {
   static final String REFUSED_FULL = "max_connections";
   static final String REFUSED_ORIGIN = "origin";
   static final String CLOSED_FOR_RATE = "livegate.bridge.connections.closed.rate";
+  static final String ADDRESSES = "livegate.bridge.addresses";
+  static final String CLUSTER_CHANGES_WAITING = "livegate.bridge.cluster.changes.waiting";
+  static final String CLUSTER_CHANGES = "livegate.bridge.cluster.changes";
+  static final String CLUSTER_CHANGES_CANCELLED = "livegate.bridge.cluster.changes.cancelled";
+  static final String CLUSTER_REGISTER = "register";
+  static final String CLUSTER_UNREGISTER = "unregister";
 
   private final AtomicInteger connections = new AtomicInteger();
   private final Map<FrameType, Counter> framesIn = new EnumMap<>(FrameType.class);
@@ -31,6 +38,10 @@ final class BridgeMetrics {
   private final Counter slowConsumers;
   private final Map<String, Counter> connectionsRefused = new HashMap<>();
   private final Counter closedForRate;
+  private final AtomicInteger addresses = new AtomicInteger();
+  private final AtomicInteger clusterChangesWaiting = new AtomicInteger();
+  private final Map<String, Timer> clusterChanges = new HashMap<>();
+  private final Counter clusterChangesCancelled;
 
   BridgeMetrics(MeterRegistry registry) {
     Gauge.builder(CONNECTIONS, connections, AtomicInteger::get)
@@ -55,6 +66,22 @@ final class BridgeMetrics {
     }
     closedForRate = Counter.builder(CLOSED_FOR_RATE)
         .description("Browser connections closed because they went on sending beyond --max-frames-per-second")
+        .register(registry);
+    Gauge.builder(ADDRESSES, addresses, AtomicInteger::get)
+        .description("Distinct addresses this node's browsers are registered on (an entry each in the cluster's "
+            + "subscriptions), with those being added or removed; at most --max-addresses")
+        .register(registry);
+    Gauge.builder(CLUSTER_CHANGES_WAITING, clusterChangesWaiting, AtomicInteger::get)
+        .description("The bridge's registrations and removals waiting for their turn to reach the cluster")
+        .register(registry);
+    for (String op : List.of(CLUSTER_REGISTER, CLUSTER_UNREGISTER)) {
+      clusterChanges.put(op, Timer.builder(CLUSTER_CHANGES).tag("op", op)
+          .description("The bridge's changes to the cluster's subscriptions: from the browser's frame until the "
+              + "cluster has it (register), or from its turn (unregister)")
+          .register(registry));
+    }
+    clusterChangesCancelled = Counter.builder(CLUSTER_CHANGES_CANCELLED)
+        .description("Registrations left before their turn came: they cost the cluster nothing")
         .register(registry);
   }
 
@@ -93,5 +120,18 @@ final class BridgeMetrics {
 
   void closedForRate() {
     closedForRate.increment();
+  }
+
+  void subscriptionState(int addressesHeld, int changesWaiting) {
+    addresses.set(addressesHeld);
+    clusterChangesWaiting.set(changesWaiting);
+  }
+
+  void clusterChangeDone(String op, long nanos) {
+    clusterChanges.get(op).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  void clusterChangeCancelled() {
+    clusterChangesCancelled.increment();
   }
 }

@@ -37,6 +37,8 @@ final class BridgeSocket {
   private long frameTokensAtNanos;
   private long refusalWindowStartNanos;
   private int refusedInWindow;
+  private TokenBucket registrationTokens;
+  private long registrationsCaused;
   private boolean closed;
 
   /**
@@ -77,6 +79,20 @@ final class BridgeSocket {
       refusedInWindow = 0;
     }
     return ++refusedInWindow;
+  }
+
+  /** The per-socket registration rate: true if the socket may register on one more address now. */
+  boolean takeRegistrationToken(long nowNanos, int perSecond, int burst) {
+    if (registrationTokens == null) registrationTokens = new TokenBucket(perSecond, burst);
+    return registrationTokens.take(nowNanos);
+  }
+
+  /**
+   * Counts a consumer this socket's registration made the node create (it was the first on that address), and
+   * returns how many it had made before: the order in which they reach the cluster.
+   */
+  long causeRegistration() {
+    return registrationsCaused++;
   }
 
   int registrations() {

@@ -53,7 +53,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     this.eventBus = vertx.eventBus();
     this.validator = validator;
     this.auth = auth;
-    this.subscriptions = new AddressSubscriptions(eventBus, metrics);
+    this.subscriptions = new AddressSubscriptions(eventBus, metrics, limits.maxAddresses());
     this.metrics = metrics;
     this.nodeId = nodeId;
     this.sendTimeoutMs = sendTimeoutMs;
@@ -146,18 +146,32 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       return;
     }
     InboundFrame frame = ((Accepted) verdict).frame();
-    if (frame.type() == FrameType.REGISTER && !socket.isRegisteredOn(frame.address())
-        && socket.registrations() >= limits.maxRegistrations()) {
-      refuse(socket, BridgeErrors.TOO_MANY_REGISTRATIONS);
+    if (frame.type() == FrameType.REGISTER && !socket.isRegisteredOn(frame.address())) {
+      register(socket, frame.address(), now);
       return;
     }
     metrics.accepted(frame.type());
     switch (frame.type()) {
       case SEND -> send(socket, frame);
       case PUBLISH -> eventBus.publish(frame.address(), frame.body(), frame.deliveryOptions(sendTimeoutMs));
-      case REGISTER -> subscriptions.join(frame.address(), socket);
       case UNREGISTER -> subscriptions.leave(frame.address(), socket);
-      default -> { } // PING: touch() above is all a keep-alive needs
+      default -> { } // PING: touch() above is all a keep-alive needs; REGISTER: already registered there
+    }
+  }
+
+  /**
+   * A registration on an address new to this socket, within the socket's budgets (how many, how fast) and the node's
+   * (how many distinct addresses): every node's copy of the cluster's subscriptions pays for it.
+   */
+  private void register(BridgeSocket socket, String address, long now) {
+    if (socket.registrations() >= limits.maxRegistrations()) {
+      refuse(socket, BridgeErrors.TOO_MANY_REGISTRATIONS);
+    } else if (!socket.takeRegistrationToken(now, limits.maxRegistrationsPerSecond(), limits.registrationBurst())) {
+      refuse(socket, BridgeErrors.RATE_LIMITED);
+    } else if (!subscriptions.join(address, socket)) {
+      refuse(socket, BridgeErrors.TOO_MANY_ADDRESSES);
+    } else {
+      metrics.accepted(FrameType.REGISTER);
     }
   }
 

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * The one place that decides whether a client frame is acceptable: size, JSON shape, type, address,
- * headers, reply address and permission, in that order. It never throws for bad input.
+ * The one place that decides whether a client frame is acceptable: size, JSON shape, type, address (and its
+ * length), headers, reply address and permission, in that order. It never throws for bad input.
  */
 final class FrameValidator {
   /** The stock JS client labels its replies with a UUID; anything longer is not a client of ours. */
@@ -49,6 +49,7 @@ final class FrameValidator {
     if (!(json.getValue("address") instanceof String address) || address.isEmpty()) {
       return new Refused(BridgeErrors.MISSING_ADDRESS);
     }
+    if (address.length() > Addresses.MAX_LENGTH) return new Refused(BridgeErrors.ADDRESS_TOO_LONG);
     Object headers = json.getValue("headers");
     if (headers != null && !isObjectOfStrings(headers)) return new Refused(BridgeErrors.INVALID_HEADERS);
     Object replyAddress = json.getValue("replyAddress");

@@ -89,6 +89,15 @@ class BadFrameTest extends BridgeTestBase {
   }
 
   @Test
+  void anAddressLongerThanTheRestApisLimitIsRefusedWhateverTheFrame() {
+    String tooLong = "chat." + "x".repeat(Addresses.MAX_LENGTH - 4);
+    for (String type : List.of("register", "send", "publish", "unregister")) {
+      assertRefused(frame(type, tooLong), BridgeErrors.ADDRESS_TOO_LONG);
+    }
+    assertRefused(frame("register", "chat." + "x".repeat(30_000)), BridgeErrors.ADDRESS_TOO_LONG);
+  }
+
+  @Test
   void registerOnAnAddressNotPermittedOutboundIsRefused() {
     assertRefused(frame("register", Addresses.EVENTS_SNAPSHOT), BridgeErrors.ACCESS_DENIED);
     assertRefused(frame("unregister", "secret.things"), BridgeErrors.ACCESS_DENIED);

@@ -44,6 +44,48 @@ class LimitsTest extends BridgeTestBase {
   }
 
   @Test
+  void registrationsBeyondTheSocketsRateAreRefusedWhileTheOthersStay() throws IOException {
+    RawWireClient wire = open(new BridgeLimits(4, 1000, 100, 1, 1000)); // a burst of 4, then one a second
+    for (String address : List.of("public.a", "public.b", "public.c", "public.d")) wire.register(address);
+    wire.writeText(new JsonObject().put("type", "unregister").put("address", "public.a").encode());
+
+    wire.writeText(register("public.e"));
+    assertEquals(err(BridgeErrors.RATE_LIMITED), new JsonObject(wire.readText()));
+    assertEquals(1, refused(BridgeErrors.RATE_LIMITED));
+    wire.register("public.b"); // already there: no new registration, no token
+
+    vertx.eventBus().publish("public.d", "still registered");
+    assertEquals("still registered", new JsonObject(wire.readText()).getString("body"));
+  }
+
+  @Test
+  void anAddressNewToANodeAtItsAddressBudgetIsRefusedUntilAnotherIsLeft() throws IOException {
+    RawWireClient first = open(new BridgeLimits(64, 1000, 100, 100, 2));
+    RawWireClient second = wire().open();
+    first.register("public.a");
+    first.register("public.b");
+    second.register("public.a"); // not new to the node: no budget spent
+
+    second.writeText(register("public.c"));
+    assertEquals(err(BridgeErrors.TOO_MANY_ADDRESSES), new JsonObject(second.readText()));
+    assertEquals(1, refused(BridgeErrors.TOO_MANY_ADDRESSES));
+    vertx.eventBus().publish("public.a", "both still registered");
+    assertEquals("both still registered", new JsonObject(first.readText()).getString("body"));
+    assertEquals("both still registered", new JsonObject(second.readText()).getString("body"));
+
+    first.writeText(new JsonObject().put("type", "unregister").put("address", "public.b").encode());
+    for (int attempt = 0; ; attempt++) { // room for one once public.b's consumer is gone (the event bus says when)
+      second.writeText(register("public.c"));
+      JsonObject answer = new JsonObject(pingAfter(second));
+      if (answer.getString("type").equals("pong")) break;
+      assertEquals(err(BridgeErrors.TOO_MANY_ADDRESSES), answer);
+      assertTrue(attempt < 50, "room again");
+    }
+    vertx.eventBus().publish("public.c", "now");
+    assertEquals("now", new JsonObject(second.readText()).getString("body"));
+  }
+
+  @Test
   void framesBeyondTheRateAreRefusedAndASocketThatGoesOnIsClosedWith1008() throws IOException {
     BridgeClient bystander = connect(startLimited(new BridgeLimits(64, 10, 100)));
     bystander.register(Addresses.EVENTS_UPDATES);
@@ -87,6 +129,15 @@ class LimitsTest extends BridgeTestBase {
   }
 
   private record RawRefusal(String head) {}
+
+  /** The answer to the frame just written, if it has one, else {"type":"pong"} (the bridge.ping after it). */
+  private static String pingAfter(RawWireClient wire) throws IOException {
+    wire.writeText("{\"type\":\"send\",\"address\":\"bridge.ping\",\"replyAddress\":\"p\"}");
+    String first = wire.readText();
+    if ("p".equals(new JsonObject(first).getString("address"))) return "{\"type\":\"pong\"}";
+    wire.readText(); // the ping's reply
+    return first;
+  }
 
   private int startLimited(BridgeLimits limits) {
     limited = startAnotherBridge(testConfig().withLimits(limits), meters);

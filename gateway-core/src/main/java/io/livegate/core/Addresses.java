@@ -15,6 +15,12 @@ public final class Addresses {
   /** Anything a service publishes for browsers: {@code public.<anything>}. */
   public static final String PUBLIC_PREFIX = "public.";
 
+  /**
+   * The longest address a browser or a service may name (REST and bridge alike): every address a browser registers
+   * on is an entry in every node's copy of the cluster's subscriptions, so its length is a cost on all of them.
+   */
+  public static final int MAX_LENGTH = 256;
+
   /** Internal addresses: never reachable from a browser or through the REST API. */
   public static final String INTERNAL_PREFIX = "gateway.internal.";
   /** Vert.x's own addresses (cluster plumbing, reply addresses). */

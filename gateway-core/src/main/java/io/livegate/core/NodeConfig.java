@@ -112,9 +112,30 @@ public record NodeConfig(
    * @param maxFramesPerSecond frames one socket may send a second, with a burst of twice that; beyond, the frame
    *                           is refused, and a socket that goes on (a second's worth refused) is closed
    * @param maxConnections     bridge connections one node holds; beyond, new ones are refused
+   * @param maxRegistrationsPerSecond new registrations one socket may make a second, with a burst of
+   *                           {@code max(maxRegistrations, 2 x this)} (a page registers all its addresses at once)
+   * @param maxAddresses       distinct addresses this node's browsers may be registered on together: each is an
+   *                           entry in every node's copy of the cluster's subscriptions
    */
-  public record BridgeLimits(int maxRegistrations, int maxFramesPerSecond, int maxConnections) {
+  public record BridgeLimits(int maxRegistrations, int maxFramesPerSecond, int maxConnections,
+      int maxRegistrationsPerSecond, int maxAddresses) {
+    public static final int DEFAULT_REGISTRATIONS_PER_SECOND = 10;
+    public static final int DEFAULT_MAX_ADDRESSES = 20_000;
     public static final BridgeLimits DEFAULTS = new BridgeLimits(64, 100, 50_000);
+
+    /** With the default registration rate and address budget. */
+    public BridgeLimits(int maxRegistrations, int maxFramesPerSecond, int maxConnections) {
+      this(maxRegistrations, maxFramesPerSecond, maxConnections, DEFAULT_REGISTRATIONS_PER_SECOND, DEFAULT_MAX_ADDRESSES);
+    }
+
+    /** The burst of the per-socket registration rate. */
+    public int registrationBurst() {
+      return Math.max(maxRegistrations, 2 * maxRegistrationsPerSecond);
+    }
+
+    public BridgeLimits withRegistrationBudgets(int perSecond, int addresses) {
+      return new BridgeLimits(maxRegistrations, maxFramesPerSecond, maxConnections, perSecond, addresses);
+    }
   }
 
   /** Without an event-bus port (any free one), default limits, no security, no warm-up. */

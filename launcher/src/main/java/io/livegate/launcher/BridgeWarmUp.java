@@ -211,7 +211,8 @@ final class BridgeWarmUp {
         node.simulatorMaxMs(), node.sendTimeoutMs(), node.maxBodyBytes(), node.maxFrameBytes(), IDLE_TIMEOUT_MS,
         node.maxQueuedBytes(), 0,
         new NodeConfig.BridgeLimits(limits.maxRegistrations(), limits.maxFramesPerSecond(),
-            Math.max(limits.maxConnections(), CONNECTIONS)),
+            Math.max(limits.maxConnections(), CONNECTIONS), limits.maxRegistrationsPerSecond(),
+            Math.max(limits.maxAddresses(), ADDRESSES)),
         new NodeConfig.Security(randomToken(), node.security().tlsCert(), node.security().tlsKey()), false);
   }
 

@@ -56,6 +56,13 @@ public final class NodeSettings {
       new Setting("--max-frames-per-second", "MAX_FRAMES_PER_SECOND", "100",
           "frames a bridge socket may send a second (burst: twice); beyond, refused; a second's worth refused: closed"),
       new Setting("--max-connections", "MAX_CONNECTIONS", "50000", "bridge connections one node holds; beyond, refused"),
+      new Setting("--max-registrations-per-second", "MAX_REGISTRATIONS_PER_SECOND",
+          String.valueOf(NodeConfig.BridgeLimits.DEFAULT_REGISTRATIONS_PER_SECOND),
+          "new registrations a bridge socket may make a second (burst: --max-registrations or twice this, the larger);"
+              + " beyond, refused (rate_limited)"),
+      new Setting("--max-addresses", "MAX_ADDRESSES", String.valueOf(NodeConfig.BridgeLimits.DEFAULT_MAX_ADDRESSES),
+          "distinct addresses this node's browsers may be registered on together (each is an entry in every node's "
+              + "copy of the cluster's subscriptions); beyond, a register on a new one is refused (too_many_addresses)"),
       new Setting("--api-token", "API_TOKEN", "",
           "bearer token required by the REST API's /api/publish, /api/send and /api/admin (default: open)"),
       new Setting("--tls-cert", "TLS_CERT", "", "PEM certificate: HTTPS and WSS on the bridge and REST ports"),
@@ -124,7 +131,9 @@ public final class NodeSettings {
         new NodeConfig.BridgeLimits(
             (int) number(v, "--max-registrations", 1, 100_000),
             (int) number(v, "--max-frames-per-second", 1, 1_000_000),
-            (int) number(v, "--max-connections", 1, 10_000_000)),
+            (int) number(v, "--max-connections", 1, 10_000_000),
+            (int) number(v, "--max-registrations-per-second", 1, 1_000_000),
+            (int) number(v, "--max-addresses", 1, 10_000_000)),
         security(v),
         bool(v, "--warm-up"));
     if (config.simulatorMaxMs() < config.simulatorMinMs()) {

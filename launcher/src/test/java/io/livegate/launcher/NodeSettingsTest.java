@@ -29,7 +29,9 @@ class NodeSettingsTest {
     assertEquals(List.of("127.0.0.1"), config.members());
     assertNull(config.clusterConfig(), "packaged cluster.xml");
     assertEquals(1024 * 1024, config.maxQueuedBytes());
-    assertEquals(new NodeConfig.BridgeLimits(64, 100, 50_000), config.limits());
+    assertEquals(new NodeConfig.BridgeLimits(64, 100, 50_000, 10, 20_000), config.limits());
+    assertEquals(new NodeConfig.BridgeLimits(64, 100, 50_000, 5, 300), parse(Map.of("MAX_ADDRESSES", "300"),
+        "--max-registrations-per-second", "5").limits());
     assertEquals(new NodeConfig.BridgeLimits(8, 20, 300), parse(Map.of("MAX_CONNECTIONS", "300"),
         "--max-registrations", "8", "--max-frames-per-second", "20").limits());
     assertEquals(1000, parse(Map.of("MAX_QUEUED_BYTES", "5000"), "--max-queued-bytes", "1000000").maxQueuedBytes() / 1000);
@@ -37,6 +39,12 @@ class NodeSettingsTest {
     assertTrue(config.warmUp(), "a node warms up before it is ready");
     assertFalse(parse(Map.of("WARM_UP", "false")).warmUp());
     assertTrue(parse(Map.of("WARM_UP", "false"), "--warm-up", "TRUE").warmUp());
+  }
+
+  @Test
+  void registrationBudgetsRefuseNonsense() {
+    assertRefused("--max-addresses: 0 is outside 1..10000000", "--max-addresses", "0");
+    assertRefused("--max-registrations-per-second: 'fast' is not a whole number", "--max-registrations-per-second", "fast");
   }
 
   @Test

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /** Which event-bus addresses a service may reach through the REST API; publish and send both ask here. */
 final class ServiceAddresses {
-  static final int MAX_LENGTH = 256;
+  static final int MAX_LENGTH = Addresses.MAX_LENGTH;
   private static final Pattern ALLOWED = Pattern.compile("[A-Za-z0-9._:#-]+");
 
   /** Returns {@code address} if a service may use it; otherwise throws a 400 or 403 {@link ApiError}. */

@@ -1,0 +1,157 @@
+package io.livegate.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Registrations are cluster state that browsers create: what a hostile client may make of them stays bounded on every
+ * node, and a good client's registration takes effect cluster-wide promptly whatever others do within the limits.
+ */
+class RegistrationBudgetTest {
+  private static final String REFUSED = "livegate_bridge_frames_refused_total";
+  private TestCluster cluster;
+  private final List<Long> churners = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws Exception {
+    churners.forEach(timer -> cluster.clientVertx.cancelTimer(timer));
+    cluster.close();
+  }
+
+  @Test
+  void aFreshRegistrationTakesEffectClusterWideWithinASecondWhileOthersChurnAtTheHighestRateAllowed() throws Exception {
+    cluster = new TestCluster();
+    GatewayNode a = cluster.start("bridge,rest");
+    GatewayNode b = cluster.start("bridge,rest");
+    AtomicInteger churned = new AtomicInteger();
+    for (int i = 0; i < 20; i++) churn(cluster.connect(a), churned);
+    BridgeClient good = cluster.connect(a);
+    TestCluster.eventually("the churn runs", 10, () -> churned.get() > 4_000);
+
+    List<Long> latencies = new ArrayList<>();
+    for (int probe = 0; probe < 10; probe++) latencies.add(registrationLatencyMs(good, b, "public.probe." + probe));
+
+    Collections.sort(latencies);
+    System.out.println("registration latencies under churn (ms): " + latencies + ", churn pairs " + churned.get());
+    assertTrue(latencies.get(latencies.size() - 1) < 1000, "every registration live within 1 s: " + latencies);
+    String metrics = metrics(a);
+    assertTrue(PrometheusText.value(metrics, REFUSED, "reason=\"rate_limited\"") > 0, "the churn met the rate limit");
+  }
+
+  @Test
+  void aStormOfDistinctAddressesStaysWithinTheNodesBudgetOnEveryNodeAndGoesAwayWithItsSockets() throws Exception {
+    cluster = new TestCluster();
+    GatewayNode a = cluster.start("bridge,rest", "--max-addresses", "300");
+    GatewayNode b = cluster.start("bridge,rest");
+    int baseline = subscriptionEntries(b);
+    List<BridgeClient> storm = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      BridgeClient socket = cluster.connect(a);
+      storm.add(socket);
+      for (int n = 0; n < 64; n++) socket.sendRaw(register("public.storm." + i + "." + n));
+    }
+    for (BridgeClient socket : storm) socket.ping(); // every register above has been answered
+
+    String during = metrics(a);
+    assertEquals(1280 - 300, PrometheusText.value(during, REFUSED, "reason=\"too_many_addresses\""), 0.5);
+    assertTrue(PrometheusText.value(during, "livegate_bridge_addresses") <= 300, during);
+    TestCluster.eventually("the cluster holds the node's 300", 20, () -> subscriptionEntries(b) == baseline + 300);
+    BridgeClient good = cluster.connect(a);
+    assertEquals("too_many_addresses", refusalOf(good, "public.refused"), "the node's budget is spent");
+
+    storm.forEach(BridgeClient::close);
+    TestCluster.eventually("the storm's entries leave every node's subscriptions", 30,
+        () -> subscriptionEntries(b) == baseline);
+    assertTrue(registrationLatencyMs(good, b, "public.after.storm") < 5000);
+  }
+
+  @Test
+  void aPagesFirstRegistrationOvertakesTheBacklogOfAStorm() throws Exception {
+    cluster = new TestCluster();
+    GatewayNode a = cluster.start("bridge,rest");
+    GatewayNode b = cluster.start("bridge,rest");
+    BridgeClient good = cluster.connect(a);
+    List<BridgeClient> storm = new ArrayList<>();
+    for (int i = 0; i < 200; i++) storm.add(cluster.connect(a));
+    for (int i = 0; i < storm.size(); i++) {
+      for (int n = 0; n < 64; n++) storm.get(i).sendRaw(register("public.backlog." + i + "." + n));
+    }
+    for (BridgeClient socket : storm) socket.ping(); // all 12,800 taken by the bridge, most still on their way
+
+    long latency = registrationLatencyMs(good, b, "public.first");
+    double waiting = PrometheusText.value(metrics(a), "livegate_bridge_cluster_changes_waiting");
+    System.out.println("a page's first registration live after " + latency + " ms; " + waiting + " of the storm's wait");
+    assertTrue(latency < 1000, latency + " ms");
+    assertTrue(waiting > 0, "the storm's registrations still wait, " + latency + " ms after the page's went live");
+  }
+
+  @Test
+  void anAddressLongerThanTheRestApisLimitIsRefused() throws Exception {
+    cluster = new TestCluster();
+    GatewayNode a = cluster.start("bridge,rest");
+    BridgeClient client = cluster.connect(a);
+    assertEquals("address_too_long", refusalOf(client, "public." + "x".repeat(250)));
+    client.register("public." + "x".repeat(249)); // 256: the longest, taken
+    assertEquals(1, PrometheusText.value(metrics(a), REFUSED, "reason=\"address_too_long\""), 0.5);
+  }
+
+  /** Registers {@code address} on {@code client}'s node, and publishes on node {@code from} until it arrives. */
+  private long registrationLatencyMs(BridgeClient client, GatewayNode from, String address) throws Exception {
+    String fresh = address + "." + UUID.randomUUID();
+    long start = System.nanoTime();
+    client.sendRaw(register(fresh));
+    long deadline = start + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      from.vertx().eventBus().publish(fresh, new JsonObject().put("probe", true));
+      if (client.poll(fresh, 50) != null) return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+    throw new AssertionError(fresh + " not reached from node " + from.nodeId() + " within 20 s");
+  }
+
+  /** The err frame a register on {@code address} gets. */
+  private static String refusalOf(BridgeClient client, String address) throws Exception {
+    client.sendRaw(register(address));
+    return client.next(frame -> "err".equals(frame.getString("type")), 5).getString("body");
+  }
+
+  /** A register and an unregister of a fresh address, every 22 ms: 91 frames a second, within the frame limit. */
+  private void churn(BridgeClient socket, AtomicInteger churned) {
+    AtomicInteger n = new AtomicInteger();
+    String prefix = "public.churn." + UUID.randomUUID() + ".";
+    churners.add(cluster.clientVertx.setPeriodic(22, id -> {
+      String address = prefix + n.incrementAndGet();
+      socket.sendRaw(register(address));
+      socket.sendRaw(new JsonObject().put("type", "unregister").put("address", address).encode());
+      socket.frames.clear(); // its refusals: nobody reads them
+      churned.incrementAndGet();
+    }));
+  }
+
+  private String metrics(GatewayNode node) throws Exception {
+    return cluster.get(node, "/metrics").bodyAsString();
+  }
+
+  /** Entries in the cluster's event-bus subscriptions, as node {@code node} sees them. */
+  private static int subscriptionEntries(GatewayNode node) {
+    HazelcastInstance hazelcast = ((HazelcastClusterManager) ((VertxInternal) node.vertx()).clusterManager())
+        .getHazelcastInstance();
+    return hazelcast.getMultiMap("__vertx.subs").size();
+  }
+
+  private static String register(String address) {
+    return new JsonObject().put("type", "register").put("address", address).encode();
+  }
+}
