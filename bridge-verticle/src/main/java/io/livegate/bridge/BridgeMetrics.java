@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The bridge's meters: open connections, accepted frames by type, frames written by type (once per socket
- * a frame goes to), refused frames by reason, connections dropped for not reading.
+ * a frame goes to), refused frames by reason, connections closed by cause (and, as before, those dropped for not
+ * reading and those closed for their rate on meters of their own).
  */
 final class BridgeMetrics {
   static final String CONNECTIONS = "livegate.bridge.connections";
@@ -23,6 +24,7 @@ final class BridgeMetrics {
   static final String REFUSED_FULL = "max_connections";
   static final String REFUSED_ORIGIN = "origin";
   static final String CLOSED_FOR_RATE = "livegate.bridge.connections.closed.rate";
+  static final String CONNECTIONS_CLOSED = "livegate.bridge.connections.closed";
 
   private final AtomicInteger connections = new AtomicInteger();
   private final Map<FrameType, Counter> framesIn = new EnumMap<>(FrameType.class);
@@ -31,6 +33,7 @@ final class BridgeMetrics {
   private final Counter slowConsumers;
   private final Map<String, Counter> connectionsRefused = new HashMap<>();
   private final Counter closedForRate;
+  private final Map<String, Counter> closedByCause = new HashMap<>();
 
   BridgeMetrics(MeterRegistry registry) {
     Gauge.builder(CONNECTIONS, connections, AtomicInteger::get)
@@ -56,6 +59,12 @@ final class BridgeMetrics {
     closedForRate = Counter.builder(CLOSED_FOR_RATE)
         .description("Browser connections closed because they went on sending beyond --max-frames-per-second")
         .register(registry);
+    for (String cause : BridgeErrors.CLOSE_CAUSES) {
+      closedByCause.put(cause, Counter.builder(CONNECTIONS_CLOSED).tag("cause", cause)
+          .description("Browser connections the bridge closed, by cause: a limit (--max-queued-bytes, "
+              + "--max-frames-per-second) or a breach of the WebSocket protocol")
+          .register(registry));
+    }
   }
 
   int connections() {
@@ -83,15 +92,14 @@ final class BridgeMetrics {
     refused.get(reason).increment();
   }
 
-  void slowConsumerDropped() {
-    slowConsumers.increment();
-  }
-
   void connectionRefused(String reason) {
     connectionsRefused.get(reason).increment();
   }
 
-  void closedForRate() {
-    closedForRate.increment();
+  /** One connection closed by the bridge, for one of {@link BridgeErrors#CLOSE_CAUSES}. */
+  void closedFor(String cause) {
+    closedByCause.get(cause).increment();
+    if (BridgeErrors.CLOSED_FRAME_RATE.equals(cause)) closedForRate.increment();
+    if (BridgeErrors.CLOSED_MAX_QUEUED_BYTES.equals(cause)) slowConsumers.increment();
   }
 }

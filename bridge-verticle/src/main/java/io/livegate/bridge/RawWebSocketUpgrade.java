@@ -17,7 +17,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Handler;
@@ -44,6 +44,7 @@ final class RawWebSocketUpgrade {
   /** The names Netty's handshaker gives the WebSocket codec. */
   private static final String WS_ENCODER = "wsencoder";
   private static final String WS_DECODER = "wsdecoder";
+  private static final String UTF8_CHECK = "livegate-utf8";
   /** Vert.x's own hand-over books the request as answered (its HTTP metrics); package-private, so found once. */
   private static final Method COMPLETE_HANDSHAKE = findCompleteHandshake();
 
@@ -56,8 +57,9 @@ final class RawWebSocketUpgrade {
 
   /**
    * @param maxFrameBytes   largest WebSocket frame the decoder reads; beyond, the connection is closed (1009)
-   * @param maxMessageBytes largest message once fragments are joined; beyond, the connection is closed (1009)
-   * @param maxQueuedBytes  what may wait to be sent to one socket (see {@link RawWebSocket#write})
+   * @param maxMessageBytes largest message joined from fragments (the bridge's frame limit); beyond, the rest of it
+   *                        is discarded and the client gets {@code frame_too_large}
+   * @param maxQueuedBytes  what the node may hold for one connection (see {@link RawWebSocket})
    */
   RawWebSocketUpgrade(ContextInternal context, int maxFrameBytes, int maxMessageBytes, int maxQueuedBytes,
       Handler<BrowserConnection> accepted) {
@@ -93,20 +95,22 @@ final class RawWebSocketUpgrade {
 
   private void takeOver(HttpServerRequest request, ConnectionBase connection) {
     Channel channel = connection.channel();
-    RawWebSocket socket = new RawWebSocket(context, flusher, maxQueuedBytes, disconnectedMetric(connection),
-        request.getParam("token"));
+    RawWebSocket socket = new RawWebSocket(context, flusher, maxQueuedBytes, maxMessageBytes,
+        disconnectedMetric(connection), request.getParam("token"));
     new WebSocketServerHandshaker13(request.path(), null, decoderConfig)
         .handshake(channel, nettyRequest(request))
         .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     // The handshake has put the WebSocket decoder in place of the HTTP one and the encoder after it; the HTTP
     // encoder goes once the 101 response is out. The encoder moves ahead of the decoder, so that the close
-    // frame the decoder sends on a protocol error is encoded too. What follows the codec is ours.
+    // frame the decoder sends on a protocol error is encoded too, and so is the UTF-8 check's (1007), after the
+    // decoder. What follows is ours: fragments are joined in RawWebSocket, within its budget (Netty's aggregator
+    // would hold an unfinished message up to its own limit, off the budget).
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.remove(WS_ENCODER);
     pipeline.addBefore(WS_DECODER, WS_ENCODER, new WebSocket13FrameEncoder(false));
     pipeline.replace(VERTX_HANDLER, BRIDGE_HANDLER, socket);
     removeHttpHandlers(pipeline);
-    pipeline.addBefore(BRIDGE_HANDLER, null, new WebSocketFrameAggregator(maxMessageBytes));
+    pipeline.addAfter(WS_DECODER, UTF8_CHECK, new Utf8FrameValidator(true));
     bookAnswered(request);
     channel.config().setAutoRead(true); // Vert.x may have paused reading while the request was routed
     accepted.handle(socket);
@@ -121,7 +125,7 @@ final class RawWebSocketUpgrade {
     for (String name : pipeline.names()) {
       ChannelHandler handler = pipeline.get(name);
       boolean kept = handler == null || handler instanceof SslHandler || handler instanceof HttpResponseEncoder
-          || name.equals(WS_ENCODER) || name.equals(WS_DECODER) || name.equals(BRIDGE_HANDLER);
+          || name.equals(WS_ENCODER) || name.equals(WS_DECODER) || name.equals(BRIDGE_HANDLER) || name.equals(UTF8_CHECK);
       if (!kept) pipeline.remove(handler);
     }
   }

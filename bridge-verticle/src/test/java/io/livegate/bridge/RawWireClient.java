@@ -15,7 +15,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A WebSocket client written byte by byte over a plain socket, for what a library client would not do:
- * bad handshakes, hand-made frames, and not reading at all. Blocking, with a 5 s read timeout.
+ * bad handshakes, hand-made frames (masked, fragments, pings, any length), and not reading at all (a tiny receive
+ * buffer, and no reads). Blocking, with a 5 s read timeout.
  */
 final class RawWireClient implements AutoCloseable {
   static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -58,6 +59,16 @@ final class RawWireClient implements AutoCloseable {
     return readHead();
   }
 
+  /** A WebSocket handshake on {@code path} as a browser sends it (no Content-Length), which must succeed. */
+  RawWireClient upgrade(String path) throws IOException {
+    out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + tcp.getPort() + "\r\n" + upgradeHeaders(13) + "\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    String response = readHead();
+    assertTrue(response.startsWith("HTTP/1.1 101"), response);
+    return this;
+  }
+
   /** The handshake, which must succeed. */
   RawWireClient open() throws IOException {
     String response = request("GET", upgradeHeaders(13));
@@ -78,14 +89,44 @@ final class RawWireClient implements AutoCloseable {
     out.write((fin ? 0x80 : 0) | opcode);
     if (payload.length < 126) {
       out.write(0x80 | payload.length);
-    } else {
+    } else if (payload.length <= 0xFFFF) {
       out.write(0x80 | 126);
       out.write(payload.length >>> 8);
       out.write(payload.length & 0xFF);
+    } else {
+      out.write(0x80 | 127);
+      for (int shift = 56; shift >= 0; shift -= 8) out.write((int) ((long) payload.length >>> shift) & 0xFF);
     }
     out.write(new byte[4]);
     out.write(payload);
     out.flush();
+  }
+
+  /** A WebSocket ping (opcode 9) carrying {@code payload}, at most 125 bytes. */
+  void ping(byte[] payload) throws IOException {
+    writeFrame(0x09, true, payload);
+  }
+
+  /**
+   * A WebSocket ping and its pong: the server handles a socket's frames in order, so what was sent before it (the
+   * fragments of an unfinished message, say) has been handled. Frames that come before the pong must not be there.
+   */
+  void pingRoundTrip() throws IOException {
+    byte[] label = "round trip".getBytes(StandardCharsets.UTF_8);
+    ping(label);
+    Frame pong = readFrame();
+    assertEquals(0x0A, pong.opcode(), () -> "a pong, not " + pong.opcode() + " " + new String(pong.payload(), StandardCharsets.UTF_8));
+    assertEquals("round trip", new String(pong.payload(), StandardCharsets.UTF_8));
+  }
+
+  /** Reads past the frames sent before it (text, pongs) to the close frame, which must come. */
+  Frame readClose() throws IOException {
+    Frame frame;
+    do {
+      frame = readFrame();
+    } while (frame.opcode() == 0x01 || frame.opcode() == 0x0A);
+    assertEquals(0x08, frame.opcode(), "a close frame");
+    return frame;
   }
 
   void writeText(String text) throws IOException {
