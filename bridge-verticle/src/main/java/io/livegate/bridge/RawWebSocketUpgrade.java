@@ -23,9 +23,12 @@ import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.VertxHandler;
+import io.vertx.core.spi.metrics.HttpServerMetrics;
 import io.vertx.core.spi.metrics.TCPMetrics;
+import io.vertx.core.spi.observability.HttpRequest;
 import java.lang.reflect.Method;
 import java.util.Map;
 import java.util.logging.Level;
@@ -111,6 +114,7 @@ final class RawWebSocketUpgrade {
     pipeline.replace(VERTX_HANDLER, BRIDGE_HANDLER, socket);
     removeHttpHandlers(pipeline);
     pipeline.addAfter(WS_DECODER, UTF8_CHECK, new Utf8FrameValidator(true));
+    bookRequestEnded(request, connection);
     bookAnswered(request);
     channel.config().setAutoRead(true); // Vert.x may have paused reading while the request was routed
     accepted.handle(socket);
@@ -165,6 +169,19 @@ final class RawWebSocketUpgrade {
     Object metric = connection.metric();
     io.vertx.core.net.SocketAddress remote = connection.remoteAddress();
     return () -> tcp.disconnected(metric, remote);
+  }
+
+  /**
+   * Vert.x books a request as ended when it reads the request's end, which after the hand-over reaches the bridge
+   * instead: without this, {@code vertx_http_server_active_requests} would count every raw WebSocket for ever.
+   */
+  @SuppressWarnings("unchecked")
+  private static void bookRequestEnded(HttpServerRequest request, ConnectionBase connection) {
+    if (request.isEnded() || !(connection.metrics() instanceof HttpServerMetrics<?, ?, ?> metrics)
+        || !(request instanceof HttpServerRequestInternal internal) || !(request instanceof HttpRequest observed)) {
+      return;
+    }
+    ((HttpServerMetrics<Object, Object, Object>) metrics).requestEnd(internal.metric(), observed, 0);
   }
 
   private static void bookAnswered(HttpServerRequest request) {
