@@ -66,50 +66,7 @@ interface BrowserConnection {
 
   /** SockJS: the stock client's transports (websocket, xhr-streaming, xhr-polling, ...). */
   static BrowserConnection of(SockJSSocket sock, int maxQueuedBytes) {
-    // SockJS counts its queue in characters: near enough to bytes for the JSON of bridge frames.
-    sock.setWriteQueueMaxSize(maxQueuedBytes);
-    return new BrowserConnection() {
-      @Override
-      public boolean write(ServerFrame frame) {
-        if (sock.writeQueueFull()) return false;
-        sock.write(frame.text());
-        return true;
-      }
-
-      @Override
-      public void close() {
-        sock.close();
-      }
-
-      @Override
-      public String token() {
-        return tokenOf(sock.uri());
-      }
-
-      @Override
-      public void drop() {
-        sock.close(1008, "not reading");
-      }
-
-      @Override
-      public void close(short code, String reason) {
-        // vertx-web 5.0.10 ignores both and sends SockJS's own close frame (3000, "Go away!").
-        sock.close(code, reason);
-      }
-
-      @Override
-      public void handlers(Handler<Buffer> data, Handler<Void> closed, Handler<Throwable> failed) {
-        sock.exceptionHandler(failed);
-        // closeHandler, not endHandler: only the close handler sees an abrupt drop.
-        sock.closeHandler(closed);
-        sock.handler(data);
-      }
-
-      @Override
-      public String toString() {
-        return "SockJS socket " + sock.remoteAddress();
-      }
-    };
+    return new SockJsConnection(sock, maxQueuedBytes);
   }
 
   /** The {@code token} query parameter of a request URI, decoded; null if it has none. */
