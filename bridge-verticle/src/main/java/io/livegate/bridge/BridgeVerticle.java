@@ -86,7 +86,7 @@ public final class BridgeVerticle extends VerticleBase {
     return closing.future();
   }
 
-  /** What this bridge holds for its raw WebSockets now (see {@link RawWebSocket}), read on its context: for tests. */
+  /** What this bridge holds for its WebSocket connections now (see {@link RawWebSocket}), read on its context: for tests. */
   Future<Long> heldBytes() {
     Promise<Long> held = Promise.promise();
     context.runOnContext(v -> held.complete(bridge.heldBytes()));

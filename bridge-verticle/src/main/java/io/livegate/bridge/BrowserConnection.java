@@ -31,7 +31,7 @@ interface BrowserConnection {
    */
   default void gate(FrameGate gate) {}
 
-  /** Raw WebSocket only: what the node holds for this connection, the bytes {@code --max-queued-bytes} bounds. */
+  /** What the node holds for this connection, the bytes {@code --max-queued-bytes} bounds (0 where not known: SockJS polling). */
   default int held() {
     return 0;
   }

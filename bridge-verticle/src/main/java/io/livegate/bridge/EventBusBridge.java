@@ -143,7 +143,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     });
   }
 
-  /** What the node holds for all its raw WebSockets now: queued frames and messages being joined. */
+  /** What the node holds for its WebSocket connections now (raw and SockJS): queued frames, messages being joined. */
   long heldBytes() {
     long held = 0;
     for (BridgeSocket socket : sockets) held += socket.held();
