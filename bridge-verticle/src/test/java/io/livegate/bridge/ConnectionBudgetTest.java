@@ -117,6 +117,23 @@ class ConnectionBudgetTest extends BridgeTestBase {
   }
 
   @Test
+  void webSocketPingsKeepASocketOpenPastTheIdleTimeoutAsBridgePingsDo() throws IOException {
+    start(testConfig().withIdleTimeout(300));
+    RawWireClient silent = wire(0).open();
+    RawWireClient pinger = wire(0).open();
+    RawWebSocketTest.waitUntil(() -> limited.openConnections() == 2);
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (limited.openConnections() == 2) { // until the idle sweep has closed the silent one
+      assertTrue(System.nanoTime() < deadline, "the silent socket is closed within the idle timeout's sweeps");
+      pinger.pingRoundTrip();
+      sleep(50);
+    }
+    silent.assertEndOfStream();
+    pinger.bridgePing(); // the one that pinged is open and served
+    assertEquals(1, limited.openConnections());
+  }
+
+  @Test
   void pongsFromTheClientTakeFrameTokensToo() throws IOException {
     start(testConfig().withLimits(new BridgeLimits(64, 10, 100)));
     RawWireClient ponger = wire(0).open();
@@ -230,6 +247,15 @@ class ConnectionBudgetTest extends BridgeTestBase {
     });
     waitUntil(() -> logged("... and 4 more tries in the last minute") == 1);
     assertEquals(1, logged("first of five"));
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   private void start(NodeConfig config) {
