@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * pongs alike) and what it has sent of a message not yet finished. A write or a ping that would take it beyond
  * is refused and the bridge told ({@link FrameGate#overBudget}). A fragmented message is joined here, up to
  * {@code maxMessageBytes}; beyond, the rest of its fragments are discarded as they come and its last one is told
- * to the bridge ({@link FrameGate#tooLarge}): a message of any size costs at most that.
+ * to the bridge ({@link FrameGate#tooLarge}): a message of any size costs at most that. A single frame beyond it
+ * comes empty, its payload discarded by {@link FrameSizeGuard} ahead of the decoder, and is treated the same.
  */
 final class RawWebSocket extends ChannelInboundHandlerAdapter implements BrowserConnection {
   /** A close frame that waits behind what the client does not read: the connection is closed all the same. */
@@ -61,6 +62,8 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
   /** The message being received in fragments is discarded: it grew too large, or a fragment was refused. */
   private boolean discarding;
   private boolean discardedForSize;
+  /** The next data frame comes empty: {@link FrameSizeGuard} discarded its payload, beyond the frame limit. */
+  private boolean nextFrameTooLarge;
 
   /**
    * @param maxQueuedBytes  what the node may hold for this connection (see the class comment)
@@ -101,7 +104,7 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
 
   /**
    * What the node holds for this connection now: what waits to be sent, and the message being joined. (A frame
-   * still arriving sits in the decoder, at most the transport's frame limit, and is not counted.)
+   * still arriving sits in the decoder, at most the frame limit since {@link FrameSizeGuard}, and is not counted.)
    */
   @Override
   public int held() {
@@ -194,15 +197,24 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
   private void onFrame(WebSocketFrame frame) {
     if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
       // Text and binary alike, as the stock bridge reads them. The decoder has checked that fragments come in order.
+      boolean tooLarge = takeTooLarge();
       if (frame.isFinalFragment()) {
-        deliver(frame.content());
+        if (tooLarge) {
+          tell(FrameGate::tooLarge);
+        } else {
+          deliver(frame.content());
+        }
       } else if (admit()) {
-        append(frame.content());
+        if (tooLarge) {
+          discard(true);
+        } else {
+          append(frame.content());
+        }
       } else {
         discard(false);
       }
     } else if (frame instanceof ContinuationWebSocketFrame) {
-      onContinuation(frame);
+      onContinuation(frame, takeTooLarge());
     } else if (frame instanceof PingWebSocketFrame ping) {
       if (admit()) answer(ping);
     } else if (frame instanceof PongWebSocketFrame) {
@@ -212,16 +224,23 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
     }
   }
 
-  private void onContinuation(WebSocketFrame fragment) {
+  /** @param tooLarge the fragment came empty, its payload beyond the frame limit */
+  private void onContinuation(WebSocketFrame fragment, boolean tooLarge) {
     if (!fragment.isFinalFragment()) {
       if (!admit()) {
         discard(false);
+      } else if (tooLarge) {
+        discard(true);
       } else if (!discarding) {
         append(fragment.content());
       }
       return;
     }
-    if (!discarding) append(fragment.content());
+    if (tooLarge) {
+      discard(true);
+    } else if (!discarding) {
+      append(fragment.content());
+    }
     if (closing) return; // over budget while joining it
     if (!discarding) {
       deliver(message);
@@ -233,6 +252,17 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
     releaseMessage();
     discarding = false;
     discardedForSize = false;
+  }
+
+  /** {@link FrameSizeGuard}: the next data frame the decoder hands on is one whose payload it discarded. */
+  void nextFrameTooLarge() {
+    nextFrameTooLarge = true;
+  }
+
+  private boolean takeTooLarge() {
+    boolean tooLarge = nextFrameTooLarge;
+    nextFrameTooLarge = false;
+    return tooLarge;
   }
 
   /** Asks the bridge, on its context, whether a frame may be handled (see {@link FrameGate#admit}). */

@@ -48,12 +48,14 @@ final class RawWebSocketUpgrade {
   private static final String WS_ENCODER = "wsencoder";
   private static final String WS_DECODER = "wsdecoder";
   private static final String UTF8_CHECK = "livegate-utf8";
+  private static final String FRAME_SIZE = "livegate-frame-size";
   /** Vert.x's own hand-over books the request as answered (its HTTP metrics); package-private, so found once. */
   private static final Method COMPLETE_HANDSHAKE = findCompleteHandshake();
 
   private final ContextInternal context;
   private final DeferredFlush flusher;
   private final WebSocketDecoderConfig decoderConfig;
+  private final int maxFrameBytes;
   private final int maxMessageBytes;
   private final int maxQueuedBytes;
   private final Handler<BrowserConnection> accepted;
@@ -75,6 +77,7 @@ final class RawWebSocketUpgrade {
         .allowExtensions(false)
         .closeOnProtocolViolation(true)
         .build();
+    this.maxFrameBytes = maxFrameBytes;
     this.maxMessageBytes = maxMessageBytes;
     this.maxQueuedBytes = maxQueuedBytes;
     this.accepted = accepted;
@@ -107,13 +110,15 @@ final class RawWebSocketUpgrade {
     // encoder goes once the 101 response is out. The encoder moves ahead of the decoder, so that the close
     // frame the decoder sends on a protocol error is encoded too, and so is the UTF-8 check's (1007), after the
     // decoder. What follows is ours: fragments are joined in RawWebSocket, within its budget (Netty's aggregator
-    // would hold an unfinished message up to its own limit, off the budget).
+    // would hold an unfinished message up to its own limit, off the budget), and a frame beyond the frame limit
+    // reaches the decoder empty (FrameSizeGuard, ahead of it), so that the decoder never holds more than that.
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.remove(WS_ENCODER);
     pipeline.addBefore(WS_DECODER, WS_ENCODER, new WebSocket13FrameEncoder(false));
     pipeline.replace(VERTX_HANDLER, BRIDGE_HANDLER, socket);
     removeHttpHandlers(pipeline);
     pipeline.addAfter(WS_DECODER, UTF8_CHECK, new Utf8FrameValidator(true));
+    pipeline.addBefore(WS_DECODER, FRAME_SIZE, new FrameSizeGuard(maxMessageBytes, maxFrameBytes, socket));
     bookRequestEnded(request, connection);
     bookAnswered(request);
     channel.config().setAutoRead(true); // Vert.x may have paused reading while the request was routed
@@ -129,7 +134,8 @@ final class RawWebSocketUpgrade {
     for (String name : pipeline.names()) {
       ChannelHandler handler = pipeline.get(name);
       boolean kept = handler == null || handler instanceof SslHandler || handler instanceof HttpResponseEncoder
-          || name.equals(WS_ENCODER) || name.equals(WS_DECODER) || name.equals(BRIDGE_HANDLER) || name.equals(UTF8_CHECK);
+          || name.equals(WS_ENCODER) || name.equals(WS_DECODER) || name.equals(BRIDGE_HANDLER) || name.equals(UTF8_CHECK)
+          || name.equals(FRAME_SIZE);
       if (!kept) pipeline.remove(handler);
     }
   }

@@ -2,11 +2,13 @@ package io.livegate.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.livegate.bridge.RawWireClient.Frame;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeConfig.BridgeLimits;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -170,6 +172,60 @@ class ConnectionBudgetTest extends BridgeTestBase {
     vertx.eventBus().publish(ADDRESS, 1);
     assertEquals(1, new JsonObject(fragments.readText()).getInteger("body"));
     assertEquals(1, reader.next().getInteger("body"));
+  }
+
+  @Test
+  void unfinishedFramesBeyondTheFrameLimitCostAtMostTheLimitWhileTheyArrive() throws IOException {
+    assumeTrue(PlatformDependent.usedDirectMemory() >= 0, "Netty counts its direct memory");
+    start(testConfig());
+    int limit = testConfig().maxFrameBytes();
+    int sockets = 100;
+    int length = 2 * limit - 1024; // within the transport's limit: the decoder would hold it whole, rounded up
+    long before = PlatformDependent.usedDirectMemory();
+    for (int i = 0; i < sockets; i++) {
+      RawWireClient wire = wire(0).open();
+      wire.writeRaw(frameHeader(0x81, length));
+      wire.writeRaw(new byte[length - 1]); // all but the last byte, for ever
+    }
+    wire(0).open().pingRoundTrip(); // a socket served after them: theirs have been read
+    long grown = PlatformDependent.usedDirectMemory() - before;
+    assertTrue(grown <= (long) sockets * limit, "at most the frame limit per socket: " + grown / 1024 + " KiB for " + sockets);
+
+    RawWireClient finished = wire(0).open(); // and one that finishes such a frame is told, and carries on
+    finished.writeRaw(frameHeader(0x81, length));
+    finished.writeRaw(new byte[length]);
+    assertEquals(BridgeErrors.FRAME_TOO_LARGE, new JsonObject(finished.readText()).getString("body"));
+    finished.bridgePing();
+  }
+
+  @Test
+  void framesCutInPiecesBetweenReadsAreJudgedAsWholeOnes() throws IOException {
+    start(testConfig());
+    int limit = testConfig().maxFrameBytes();
+    RawWireClient wire = wire(0).open();
+    byte[] register = ("{\"type\":\"register\",\"address\":\"" + ADDRESS + "\"}").getBytes(StandardCharsets.UTF_8);
+    byte[] small = new byte[2 + 4 + register.length];
+    small[0] = (byte) 0x81;
+    small[1] = (byte) (0x80 | register.length);
+    System.arraycopy(register, 0, small, 6, register.length); // a zero mask
+    wire.trickle(small);
+    wire.bridgePing();
+    vertx.eventBus().publish(ADDRESS, 4);
+    assertEquals(4, new JsonObject(wire.readText()).getInteger("body"), "the small frame was read whole");
+
+    wire.trickle(frameHeader(0x81, limit + 1)); // over the limit, its header in fourteen reads
+    wire.writeRaw(new byte[limit + 1]);
+    assertEquals(BridgeErrors.FRAME_TOO_LARGE, new JsonObject(wire.readText()).getString("body"));
+    wire.bridgePing();
+  }
+
+  /** A masked frame's header (FIN and opcode in {@code first}) with a 64-bit length and a zero mask. */
+  private static byte[] frameHeader(int first, long length) {
+    byte[] header = new byte[2 + 8 + 4];
+    header[0] = (byte) first;
+    header[1] = (byte) (0x80 | 127);
+    for (int i = 0; i < 8; i++) header[2 + i] = (byte) (length >>> (56 - 8 * i));
+    return header;
   }
 
   @Test

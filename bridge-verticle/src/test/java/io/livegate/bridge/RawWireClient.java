@@ -35,6 +35,7 @@ final class RawWireClient implements AutoCloseable {
   RawWireClient(int port, int receiveBuffer) throws IOException {
     tcp = new Socket();
     if (receiveBuffer > 0) tcp.setReceiveBufferSize(receiveBuffer);
+    tcp.setTcpNoDelay(true); // each write leaves as it is: a test can cut a frame between reads
     tcp.connect(new InetSocketAddress("127.0.0.1", port), 5000);
     tcp.setSoTimeout(5000);
     in = new DataInputStream(tcp.getInputStream());
@@ -136,6 +137,20 @@ final class RawWireClient implements AutoCloseable {
   void writeRaw(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
+  }
+
+  /** Writes {@code bytes} one at a time, a millisecond apart: the server reads a frame cut in many pieces. */
+  void trickle(byte[] bytes) throws IOException {
+    for (byte b : bytes) {
+      out.write(b);
+      out.flush();
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+    }
   }
 
   Frame readFrame() throws IOException {
