@@ -45,16 +45,29 @@ final class FrameSizeGuard extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(msg);
       return;
     }
+    int start = in.readerIndex();
+    boolean asItIs;
     try {
-      scan(ctx, in);
-    } finally {
+      asItIs = scan(ctx, in);
+    } catch (RuntimeException e) {
+      in.release();
+      throw e;
+    }
+    if (asItIs) {
+      ctx.fireChannelRead(in.readerIndex(start)); // the common case: nothing to change, no slice made
+    } else {
       in.release();
     }
   }
 
-  /** Passes on what goes to the decoder as it is, in as few pieces as it can (one for a read of whole frames). */
-  private void scan(ChannelHandlerContext ctx, ByteBuf in) {
-    int pass = in.readerIndex();
+  /**
+   * Passes on what goes to the decoder as it is, in as few pieces as it can.
+   *
+   * @return true if all of {@code in} is to pass as it is (nothing passed yet): the caller passes it
+   */
+  private boolean scan(ChannelHandlerContext ctx, ByteBuf in) {
+    int start = in.readerIndex();
+    int pass = start;
     while (in.isReadable()) {
       if (discarding > 0) {
         int n = (int) Math.min(discarding, in.readableBytes());
@@ -66,13 +79,13 @@ final class FrameSizeGuard extends ChannelInboundHandlerAdapter {
         in.skipBytes(n);
         passing -= n;
       } else if (split == null && headerLength(in, in.readerIndex()) <= in.readableBytes()) {
-        int start = in.readerIndex();
-        int length = headerLength(in, start);
-        long payload = payloadLength(in, start);
+        int header = in.readerIndex();
+        int length = headerLength(in, header);
+        long payload = payloadLength(in, header);
         in.skipBytes(length);
-        if (isOversized(in, start, payload)) {
-          pass(ctx, in, pass, start);
-          empty(ctx, in, start, length, payload);
+        if (isOversized(in, header, payload)) {
+          pass(ctx, in, pass, header);
+          empty(ctx, in, header, length, payload);
           pass = in.readerIndex();
         } else {
           passing = payload;
@@ -83,7 +96,9 @@ final class FrameSizeGuard extends ChannelInboundHandlerAdapter {
         pass = in.readerIndex();
       }
     }
+    if (pass == start) return true; // nothing was cut out: every byte passes
     pass(ctx, in, pass, in.readerIndex());
+    return false;
   }
 
   /** A header cut between reads: gathered here (a few bytes) until whole, then judged like any other. */
