@@ -65,8 +65,8 @@ interface BrowserConnection {
   }
 
   /** SockJS: the stock client's transports (websocket, xhr-streaming, xhr-polling, ...). */
-  static BrowserConnection of(SockJSSocket sock, int maxQueuedBytes) {
-    return new SockJsConnection(sock, maxQueuedBytes);
+  static BrowserConnection of(SockJSSocket sock, int maxQueuedBytes, int maxFrameBytes) {
+    return new SockJsConnection(sock, maxQueuedBytes, maxFrameBytes);
   }
 
   /** The {@code token} query parameter of a request URI, decoded; null if it has none. */

@@ -74,7 +74,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
 
   @Override
   public void handle(SockJSSocket sock) {
-    accept(BrowserConnection.of(sock, maxQueuedBytes));
+    accept(BrowserConnection.of(sock, maxQueuedBytes, validator.maxFrameBytes()));
   }
 
   /**

@@ -6,8 +6,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
  * Ahead of the WebSocket decoder of a raw WebSocket: a data frame whose payload is beyond {@code --max-frame-bytes}
- * is handed to the decoder empty, its payload discarded as it arrives, and {@link RawWebSocket} is told, so that the
- * client gets {@code frame_too_large} and the connection carries on. Netty's decoder holds a frame until it is whole
+ * is handed to the decoder empty, its payload discarded as it arrives, and {@link RawWebSocket} (or, for SockJS,
+ * the bridge) is told, so that the client gets {@code frame_too_large} and the connection carries on. Netty's decoder holds a frame until it is whole
  * (in a buffer rounded up to a power of two: up to 256 KiB for the transport's limit of twice the frame limit, per
  * socket, for as long as the client takes to finish it); so a frame of any size costs at most the frame limit.
  * Frames beyond the transport's limit, and frames the decoder will refuse anyway (unmasked ones), pass as they are:
@@ -20,7 +20,7 @@ final class FrameSizeGuard extends ChannelInboundHandlerAdapter {
 
   private final int maxFrameBytes;
   private final int transportLimit;
-  private final RawWebSocket socket;
+  private final Runnable emptied;
   /** The payload bytes of the frame passing as it is, still to come. */
   private long passing;
   /** The payload bytes of an emptied frame, still to discard. */
@@ -32,11 +32,12 @@ final class FrameSizeGuard extends ChannelInboundHandlerAdapter {
   /**
    * @param maxFrameBytes  a data frame's payload beyond this is not read
    * @param transportLimit a payload beyond this is left to the decoder, which closes the connection
+   * @param emptied        run just before the decoder is handed an emptied frame, which it hands on at once
    */
-  FrameSizeGuard(int maxFrameBytes, int transportLimit, RawWebSocket socket) {
+  FrameSizeGuard(int maxFrameBytes, int transportLimit, Runnable emptied) {
     this.maxFrameBytes = maxFrameBytes;
     this.transportLimit = transportLimit;
-    this.socket = socket;
+    this.emptied = emptied;
   }
 
   @Override
@@ -125,13 +126,13 @@ final class FrameSizeGuard extends ChannelInboundHandlerAdapter {
 
   /** Hands the decoder the frame's header with a length of 0, and discards its payload as it comes. */
   private void empty(ChannelHandlerContext ctx, ByteBuf header, int start, int length, long payload) {
-    ByteBuf emptied = ctx.alloc().buffer(6);
-    emptied.writeByte(header.getByte(start));
-    emptied.writeByte(0x80); // masked, no payload
-    emptied.writeBytes(header, start + length - 4, 4);
+    ByteBuf empty = ctx.alloc().buffer(6);
+    empty.writeByte(header.getByte(start));
+    empty.writeByte(0x80); // masked, no payload
+    empty.writeBytes(header, start + length - 4, 4);
     discarding = payload;
-    socket.nextFrameTooLarge(); // the decoder hands the emptied frame on at once: it is whole
-    ctx.fireChannelRead(emptied);
+    emptied.run(); // the decoder hands the emptied frame on at once: it is whole
+    ctx.fireChannelRead(empty);
   }
 
   /** A masked data frame (text, binary, continuation) over the frame limit and within the transport's. */

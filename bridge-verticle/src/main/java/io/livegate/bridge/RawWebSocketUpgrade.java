@@ -118,7 +118,7 @@ final class RawWebSocketUpgrade {
     pipeline.replace(VERTX_HANDLER, BRIDGE_HANDLER, socket);
     removeHttpHandlers(pipeline);
     pipeline.addAfter(WS_DECODER, UTF8_CHECK, new Utf8FrameValidator(true));
-    pipeline.addBefore(WS_DECODER, FRAME_SIZE, new FrameSizeGuard(maxMessageBytes, maxFrameBytes, socket));
+    pipeline.addBefore(WS_DECODER, FRAME_SIZE, new FrameSizeGuard(maxMessageBytes, maxFrameBytes, socket::nextFrameTooLarge));
     bookRequestEnded(request, connection);
     bookAnswered(request);
     channel.config().setAutoRead(true); // Vert.x may have paused reading while the request was routed

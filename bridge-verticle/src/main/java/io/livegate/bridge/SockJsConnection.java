@@ -27,6 +27,9 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 final class SockJsConnection implements BrowserConnection {
   private static final String CONTROL_FRAMES = "livegate-control-frames";
   private static final String VERTX_HANDLER = "handler";
+  private static final String FRAME_SIZE = "livegate-frame-size";
+  /** The name Netty's handshaker gives the WebSocket decoder. */
+  private static final String WS_DECODER = "wsdecoder";
   /** Bytes of a pong's header: a server's frames are not masked, and a control frame's payload is under 126. */
   private static final int PONG_HEADER = 2;
 
@@ -36,7 +39,8 @@ final class SockJsConnection implements BrowserConnection {
   private final Channel webSocket;
   private final ControlFrames controlFrames;
 
-  SockJsConnection(SockJSSocket sock, int maxQueuedBytes) {
+  /** @param maxFrameBytes a frame beyond is discarded as it arrives, ahead of Vert.x's decoder ({@link FrameSizeGuard}) */
+  SockJsConnection(SockJSSocket sock, int maxQueuedBytes, int maxFrameBytes) {
     this.sock = sock;
     this.maxQueuedBytes = maxQueuedBytes;
     // SockJS counts its queue in characters: near enough to bytes for the JSON of bridge frames.
@@ -46,6 +50,13 @@ final class SockJsConnection implements BrowserConnection {
         : new ControlFrames((ContextInternal) sock.routingContext().vertx().getOrCreateContext(), maxQueuedBytes);
     if (controlFrames != null && webSocket.pipeline().get(VERTX_HANDLER) != null) {
       webSocket.pipeline().addBefore(VERTX_HANDLER, CONTROL_FRAMES, controlFrames);
+    }
+    if (controlFrames != null && webSocket.pipeline().get(WS_DECODER) != null) {
+      // Vert.x's decoder would hold a frame whole until its last byte (up to twice the frame limit, rounded up to a
+      // power of two): one beyond the limit reaches it empty, SockJS ignores the empty message, and the bridge
+      // refuses it as frame_too_large. (No transport limit of its own here: any size is discarded so.)
+      webSocket.pipeline().addBefore(WS_DECODER, FRAME_SIZE, new FrameSizeGuard(maxFrameBytes, Integer.MAX_VALUE,
+          () -> controlFrames.context.emit(controlFrames.gate, FrameGate::tooLarge)));
     }
   }
 

@@ -2,11 +2,13 @@ package io.livegate.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.livegate.bridge.RawWireClient.Frame;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeConfig.BridgeLimits;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.EOFException;
@@ -110,6 +112,41 @@ class SockJsBudgetTest extends BridgeTestBase {
 
     vertx.eventBus().publish(ADDRESS, 2);
     assertEquals(2, reader.next().getInteger("body"));
+  }
+
+  @Test
+  void sockJsFramesBeyondTheFrameLimitCostAtMostTheLimitWhileTheyArriveAndGetFrameTooLarge() throws IOException {
+    assumeTrue(PlatformDependent.usedDirectMemory() >= 0, "Netty counts its direct memory");
+    start(testConfig());
+    int limit = testConfig().maxFrameBytes();
+    int sockets = 100;
+    int length = 2 * limit - 1024; // within Vert.x's frame limit: its decoder would hold it whole, rounded up
+    long before = PlatformDependent.usedDirectMemory();
+    for (int i = 0; i < sockets; i++) {
+      RawWireClient wire = session(0);
+      wire.writeRaw(frameHeader(length));
+      wire.writeRaw(new byte[length - 1]); // all but the last byte, for ever
+    }
+    session(0).pingRoundTrip(); // a session served after them: theirs have been read
+    long grown = PlatformDependent.usedDirectMemory() - before;
+    assertTrue(grown <= (long) sockets * limit, "at most the frame limit per socket: " + grown / 1024 + " KiB for " + sockets);
+
+    RawWireClient finished = session(0); // one that finishes such a frame is told, and carries on
+    finished.writeRaw(frameHeader(length));
+    finished.writeRaw(new byte[length]);
+    String refusal = finished.readText();
+    assertTrue(refusal.startsWith("a["), refusal);
+    assertEquals(BridgeErrors.FRAME_TOO_LARGE, new JsonObject(new JsonArray(refusal.substring(1)).getString(0)).getString("body"));
+    bridgePing(finished);
+  }
+
+  /** A masked text frame's header with a 64-bit length and a zero mask. */
+  private static byte[] frameHeader(long length) {
+    byte[] header = new byte[2 + 8 + 4];
+    header[0] = (byte) 0x81;
+    header[1] = (byte) (0x80 | 127);
+    for (int i = 0; i < 8; i++) header[2 + i] = (byte) (length >>> (56 - 8 * i));
+    return header;
   }
 
   private void start(NodeConfig config) {
