@@ -45,11 +45,31 @@ public final class BridgeErrors {
   /** Connecting with an expired token, or the token expired while connected: the connection is closed. */
   public static final String TOKEN_EXPIRED = "token_expired";
 
+  /**
+   * Why the bridge closed a connection ({@code livegate_bridge_connections_closed_total{cause}}): what the node held
+   * for it went beyond {@code --max-queued-bytes} (it does not read what is sent to it, pongs included, or sends a
+   * fragmented message while not reading); closed with 1008 where the close frame can still reach it.
+   */
+  public static final String CLOSED_MAX_QUEUED_BYTES = "max_queued_bytes";
+  /** It went on sending beyond {@code --max-frames-per-second} for a second's worth of refusals (1008). */
+  public static final String CLOSED_FRAME_RATE = "frame_rate";
+  /** A text message that is not UTF-8 (1007, RFC 6455 8.1). */
+  public static final String CLOSED_INVALID_UTF8 = "invalid_utf8";
+  /** A frame beyond the transport's limit, twice {@code --max-frame-bytes} (1009). */
+  public static final String CLOSED_FRAME_TOO_LARGE = "frame_too_large";
+  /** Any other breach of the WebSocket protocol: an unmasked frame, a bad opcode, fragments out of order (1002). */
+  public static final String CLOSED_PROTOCOL_ERROR = "protocol_error";
+  /** The close reason a connection dropped for {@link #CLOSED_MAX_QUEUED_BYTES} gets. */
+  public static final String OVER_BUDGET_REASON = "more held for this connection than --max-queued-bytes";
+
   public static final List<String> ALL = List.of(INVALID_JSON, MISSING_TYPE, INVALID_TYPE, MISSING_ADDRESS,
       ACCESS_DENIED, FRAME_TOO_LARGE, INVALID_HEADERS, INVALID_REPLY_ADDRESS, ADDRESS_TOO_LONG, RATE_LIMITED,
       TOO_MANY_REGISTRATIONS, TOO_MANY_ADDRESSES);
   /** Why a connection was not admitted, or was ended for its token. */
   public static final List<String> CONNECTION_REFUSALS = List.of(TOKEN_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED);
+  /** Why the bridge closed a connection that it had admitted. */
+  public static final List<String> CLOSE_CAUSES = List.of(CLOSED_MAX_QUEUED_BYTES, CLOSED_FRAME_RATE,
+      CLOSED_INVALID_UTF8, CLOSED_FRAME_TOO_LARGE, CLOSED_PROTOCOL_ERROR);
 
   private BridgeErrors() {}
 }

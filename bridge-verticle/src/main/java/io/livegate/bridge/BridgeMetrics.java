@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The bridge's meters: open connections, accepted frames by type, frames written by type (once per socket
- * a frame goes to), refused frames by reason, connections dropped for not reading.
+ * a frame goes to), refused frames by reason, connections closed by cause (and, as before, those dropped for not
+ * reading and those closed for their rate on meters of their own).
  */
 final class BridgeMetrics {
   static final String CONNECTIONS = "livegate.bridge.connections";
@@ -30,6 +31,7 @@ final class BridgeMetrics {
   static final String CLUSTER_CHANGES_CANCELLED = "livegate.bridge.cluster.changes.cancelled";
   static final String CLUSTER_REGISTER = "register";
   static final String CLUSTER_UNREGISTER = "unregister";
+  static final String CONNECTIONS_CLOSED = "livegate.bridge.connections.closed";
 
   private final AtomicInteger connections = new AtomicInteger();
   private final Map<FrameType, Counter> framesIn = new EnumMap<>(FrameType.class);
@@ -42,6 +44,7 @@ final class BridgeMetrics {
   private final AtomicInteger clusterChangesWaiting = new AtomicInteger();
   private final Map<String, Timer> clusterChanges = new HashMap<>();
   private final Counter clusterChangesCancelled;
+  private final Map<String, Counter> closedByCause = new HashMap<>();
 
   BridgeMetrics(MeterRegistry registry) {
     Gauge.builder(CONNECTIONS, connections, AtomicInteger::get)
@@ -83,6 +86,12 @@ final class BridgeMetrics {
     clusterChangesCancelled = Counter.builder(CLUSTER_CHANGES_CANCELLED)
         .description("Registrations left before their turn came: they cost the cluster nothing")
         .register(registry);
+    for (String cause : BridgeErrors.CLOSE_CAUSES) {
+      closedByCause.put(cause, Counter.builder(CONNECTIONS_CLOSED).tag("cause", cause)
+          .description("Browser connections the bridge closed, by cause: a limit (--max-queued-bytes, "
+              + "--max-frames-per-second) or a breach of the WebSocket protocol")
+          .register(registry));
+    }
   }
 
   int connections() {
@@ -110,16 +119,15 @@ final class BridgeMetrics {
     refused.get(reason).increment();
   }
 
-  void slowConsumerDropped() {
-    slowConsumers.increment();
-  }
-
   void connectionRefused(String reason) {
     connectionsRefused.get(reason).increment();
   }
 
-  void closedForRate() {
-    closedForRate.increment();
+  /** One connection closed by the bridge, for one of {@link BridgeErrors#CLOSE_CAUSES}. */
+  void closedFor(String cause) {
+    closedByCause.get(cause).increment();
+    if (BridgeErrors.CLOSED_FRAME_RATE.equals(cause)) closedForRate.increment();
+    if (BridgeErrors.CLOSED_MAX_QUEUED_BYTES.equals(cause)) slowConsumers.increment();
   }
 
   void subscriptionState(int addressesHeld, int changesWaiting) {

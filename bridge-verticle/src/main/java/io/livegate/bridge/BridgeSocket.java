@@ -192,6 +192,13 @@ final class BridgeSocket {
     return true;
   }
 
+  /** The connection would hold more for the browser than it may (a ping it cannot answer, a fragment): dropped. */
+  void overBudget() {
+    if (closed) return;
+    closed = true;
+    tooSlow.handle(this);
+  }
+
   void refuse(String reason) {
     write(ServerFrames.refusal(reason));
   }
@@ -216,6 +223,11 @@ final class BridgeSocket {
     closed = true;
     pendingReplies.values().forEach(pending -> vertx.cancelTimer(pending.timerId()));
     pendingReplies.clear();
+  }
+
+  /** What the node holds for the connection now (see {@link BrowserConnection#held}). */
+  int held() {
+    return connection.held();
   }
 
   boolean isClosed() {

@@ -58,7 +58,7 @@ public final class BridgeVerticle extends VerticleBase {
         metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs(), config.maxQueuedBytes(),
         config.limits());
     RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade((ContextInternal) context, frameLimit(),
-        transportLimit(), config.maxQueuedBytes(), bridge::accept);
+        config.maxFrameBytes(), config.maxQueuedBytes(), bridge::accept);
     Router router = Router.router(vertx);
     mountEventBus(router, bridge);
     mountDashboard(router);
@@ -84,6 +84,13 @@ public final class BridgeVerticle extends VerticleBase {
       closing.complete();
     });
     return closing.future();
+  }
+
+  /** What this bridge holds for its WebSocket connections now (see {@link RawWebSocket}), read on its context: for tests. */
+  Future<Long> heldBytes() {
+    Promise<Long> held = Promise.promise();
+    context.runOnContext(v -> held.complete(bridge.heldBytes()));
+    return held.future();
   }
 
   public boolean isDraining() {

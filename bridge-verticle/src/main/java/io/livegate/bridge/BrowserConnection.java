@@ -25,52 +25,48 @@ interface BrowserConnection {
   /** The token the browser gave when connecting (the {@code token} query parameter), or null. */
   String token();
 
-  /** SockJS: the stock client's transports (websocket, xhr-streaming, xhr-polling, ...). */
-  static BrowserConnection of(SockJSSocket sock, int maxQueuedBytes) {
-    // SockJS counts its queue in characters: near enough to bytes for the JSON of bridge frames.
-    sock.setWriteQueueMaxSize(maxQueuedBytes);
-    return new BrowserConnection() {
-      @Override
-      public boolean write(ServerFrame frame) {
-        if (sock.writeQueueFull()) return false;
-        sock.write(frame.text());
+  /**
+   * Raw WebSocket only: the bridge's say over the frames that are not a whole message (control frames,
+   * fragments), which a SockJS session never passes on. Set once, when the connection is admitted.
+   */
+  default void gate(FrameGate gate) {}
+
+  /** What the node holds for this connection, the bytes {@code --max-queued-bytes} bounds (0 where not known: SockJS polling). */
+  default int held() {
+    return 0;
+  }
+
+  /** What a raw WebSocket asks of the bridge, and tells it, besides whole messages. */
+  interface FrameGate {
+    /** Admits everything until the bridge has set its own. */
+    FrameGate OPEN = new FrameGate() {
+      @Override public boolean admit() {
         return true;
       }
-
-      @Override
-      public void close() {
-        sock.close();
-      }
-
-      @Override
-      public String token() {
-        return tokenOf(sock.uri());
-      }
-
-      @Override
-      public void drop() {
-        sock.close(1008, "not reading");
-      }
-
-      @Override
-      public void close(short code, String reason) {
-        // vertx-web 5.0.10 ignores both and sends SockJS's own close frame (3000, "Go away!").
-        sock.close(code, reason);
-      }
-
-      @Override
-      public void handlers(Handler<Buffer> data, Handler<Void> closed, Handler<Throwable> failed) {
-        sock.exceptionHandler(failed);
-        // closeHandler, not endHandler: only the close handler sees an abrupt drop.
-        sock.closeHandler(closed);
-        sock.handler(data);
-      }
-
-      @Override
-      public String toString() {
-        return "SockJS socket " + sock.remoteAddress();
-      }
+      @Override public void tooLarge() {}
+      @Override public void overBudget() {}
+      @Override public void closedFor(String cause) {}
     };
+
+    /**
+     * A ping, a pong or a fragment before a message's last: true if it may be handled. It takes a token of the
+     * socket's frame-rate limit, as a whole message does, and counts as activity for the idle timeout.
+     */
+    boolean admit();
+
+    /** The last fragment of a message that grew beyond {@code --max-frame-bytes} (the rest was discarded). */
+    void tooLarge();
+
+    /** What the node holds for the connection is beyond {@code --max-queued-bytes}: it must be dropped. */
+    void overBudget();
+
+    /** The connection broke the WebSocket protocol and is being closed; {@code cause} is a {@link BridgeErrors} cause. */
+    void closedFor(String cause);
+  }
+
+  /** SockJS: the stock client's transports (websocket, xhr-streaming, xhr-polling, ...). */
+  static BrowserConnection of(SockJSSocket sock, int maxQueuedBytes, int maxFrameBytes) {
+    return new SockJsConnection(sock, maxQueuedBytes, maxFrameBytes);
   }
 
   /** The {@code token} query parameter of a request URI, decoded; null if it has none. */

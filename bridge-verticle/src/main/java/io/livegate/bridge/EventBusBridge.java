@@ -43,6 +43,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private final int maxQueuedBytes;
   private final NodeConfig.BridgeLimits limits;
   private final Set<BridgeSocket> sockets = new HashSet<>();
+  private final ClosingLog closingLog;
   private boolean draining;
   private short drainCode;
   private String drainReason;
@@ -60,6 +61,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     this.idleTimeoutMs = idleTimeoutMs;
     this.maxQueuedBytes = maxQueuedBytes;
     this.limits = limits;
+    this.closingLog = new ClosingLog(vertx);
   }
 
   /**
@@ -72,7 +74,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
 
   @Override
   public void handle(SockJSSocket sock) {
-    accept(BrowserConnection.of(sock, maxQueuedBytes));
+    accept(BrowserConnection.of(sock, maxQueuedBytes, validator.maxFrameBytes()));
   }
 
   /**
@@ -125,6 +127,27 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     // An abrupt client drop is normal life for a gateway, not an error worth a stack trace.
     connection.handlers(data -> onFrame(socket, data), v -> onClosed(socket),
         e -> LOG.log(Level.FINE, socket + " failed: " + e));
+    connection.gate(new BrowserConnection.FrameGate() {
+      @Override public boolean admit() {
+        return admitFrame(socket);
+      }
+      @Override public void tooLarge() {
+        if (admitFrame(socket)) refuse(socket, BridgeErrors.FRAME_TOO_LARGE);
+      }
+      @Override public void overBudget() {
+        socket.overBudget();
+      }
+      @Override public void closedFor(String cause) {
+        closedForProtocol(socket, cause);
+      }
+    });
+  }
+
+  /** What the node holds for its WebSocket connections now (raw and SockJS): queued frames, messages being joined. */
+  long heldBytes() {
+    long held = 0;
+    for (BridgeSocket socket : sockets) held += socket.held();
+    return held;
   }
 
   /** Is this node's bridge holding as many connections as it may? */
@@ -133,13 +156,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   }
 
   private void onFrame(BridgeSocket socket, Buffer data) {
-    if (socket.isClosed()) return; // closed by us (a limit), its connection not yet gone
-    long now = System.nanoTime();
-    socket.touch();
-    if (!socket.takeFrameToken(now, limits.maxFramesPerSecond())) {
-      refuseForRate(socket, now);
-      return;
-    }
+    if (!admitFrame(socket)) return;
     Verdict verdict = validator.validate(data, socket.permitted(), socket::awaitsReplyAt);
     if (verdict instanceof Refused refused) {
       refuse(socket, refused.reason());
@@ -147,7 +164,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     }
     InboundFrame frame = ((Accepted) verdict).frame();
     if (frame.type() == FrameType.REGISTER && !socket.isRegisteredOn(frame.address())) {
-      register(socket, frame.address(), now);
+      register(socket, frame.address());
       return;
     }
     metrics.accepted(frame.type());
@@ -163,16 +180,35 @@ final class EventBusBridge implements Handler<SockJSSocket> {
    * A registration on an address new to this socket, within the socket's budgets (how many, how fast) and the node's
    * (how many distinct addresses): every node's copy of the cluster's subscriptions pays for it.
    */
-  private void register(BridgeSocket socket, String address, long now) {
+  private void register(BridgeSocket socket, String address) {
     if (socket.registrations() >= limits.maxRegistrations()) {
       refuse(socket, BridgeErrors.TOO_MANY_REGISTRATIONS);
-    } else if (!socket.takeRegistrationToken(now, limits.maxRegistrationsPerSecond(), limits.registrationBurst())) {
+    } else if (!socket.takeRegistrationToken(System.nanoTime(), limits.maxRegistrationsPerSecond(), limits.registrationBurst())) {
       refuse(socket, BridgeErrors.RATE_LIMITED);
     } else if (!subscriptions.join(address, socket)) {
       refuse(socket, BridgeErrors.TOO_MANY_ADDRESSES);
     } else {
       metrics.accepted(FrameType.REGISTER);
     }
+  }
+
+  /**
+   * Any frame from the socket, a whole message or (raw WebSocket) a ping, a pong, a fragment: it counts as activity,
+   * and takes a token of the frame-rate limit. False if it is not to be handled.
+   *
+   * <p>A WebSocket ping keeps a socket open as a bridge {@code ping} frame does (the stock client sends the latter;
+   * other clients use the former): it is rate-limited like any frame, and answered within the socket's budget, so a
+   * client that pings without reading is dropped like any slow consumer.
+   */
+  private boolean admitFrame(BridgeSocket socket) {
+    if (socket.isClosed()) return false; // closed by us (a limit), its connection not yet gone
+    long now = System.nanoTime();
+    socket.touch();
+    if (!socket.takeFrameToken(now, limits.maxFramesPerSecond())) {
+      refuseForRate(socket, now);
+      return false;
+    }
+    return true;
   }
 
   /** The token's access ends at its expiry: the browser is told why, and reconnects with a fresh token. */
@@ -196,10 +232,19 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     }
     metrics.refused(BridgeErrors.RATE_LIMITED);
     if (socket.isClosed()) return;
-    metrics.closedForRate();
-    LOG.info(() -> "Closing " + socket + ": it goes on sending beyond " + limits.maxFramesPerSecond()
-        + " frames a second (--max-frames-per-second)");
+    metrics.closedFor(BridgeErrors.CLOSED_FRAME_RATE);
+    closingLog.closed(BridgeErrors.CLOSED_FRAME_RATE, Level.INFO, () -> "Closing " + socket + ": it goes on sending beyond "
+        + limits.maxFramesPerSecond() + " frames a second (--max-frames-per-second)",
+        "connections closed for --max-frames-per-second");
     closeForPolicy(socket, "frame rate limit exceeded");
+  }
+
+  /** The socket's client broke the WebSocket protocol; its connection has sent the close frame and closes. */
+  private void closedForProtocol(BridgeSocket socket, String cause) {
+    metrics.closedFor(cause);
+    closingLog.closed(cause, Level.INFO, () -> "Closed " + socket + " for a breach of the WebSocket protocol: " + cause,
+        "connections closed for " + cause);
+    socket.dispose();
   }
 
   /** Closes with 1008 and the reason; nothing more is read from it or written to it (its close handler counts it out). */
@@ -259,13 +304,16 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   }
 
   /**
-   * A socket that does not read must not make the node's memory grow: once more than the limit waits for it,
-   * it is dropped (its close handler then forgets it), counted and logged, and everyone else carries on.
+   * A socket that does not read must not make the node's memory grow: once the node would hold more than the limit
+   * for it (what waits to be sent to it, pongs included, and what it has sent of an unfinished message), it is
+   * dropped (its close handler then forgets it), counted, and logged once a minute at most, and everyone else carries
+   * on.
    */
   private void dropSlowConsumer(BridgeSocket socket) {
-    metrics.slowConsumerDropped();
-    LOG.warning(() -> "Dropped " + socket + ": it does not read, and more than " + maxQueuedBytes
-        + " bytes wait for it (--max-queued-bytes)");
+    metrics.closedFor(BridgeErrors.CLOSED_MAX_QUEUED_BYTES);
+    closingLog.closed(BridgeErrors.CLOSED_MAX_QUEUED_BYTES, Level.WARNING, () -> "Dropped " + socket
+        + ": it does not read, and the node would hold more than " + maxQueuedBytes + " bytes for it (--max-queued-bytes)",
+        "connections dropped for --max-queued-bytes");
     socket.drop();
   }
 

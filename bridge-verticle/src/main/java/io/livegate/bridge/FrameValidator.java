@@ -30,6 +30,11 @@ final class FrameValidator {
     this.maxFrameBytes = maxFrameBytes;
   }
 
+  /** The largest frame accepted: what a connection's transport need hold of one at most. */
+  int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
   /**
    * @param permitted   what this socket may reach (anonymous, or what its token grants)
    * @param awaitsReply true for an address this socket was handed as a reply address: a send to it

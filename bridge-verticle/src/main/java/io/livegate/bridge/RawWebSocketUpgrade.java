@@ -17,15 +17,18 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.VertxHandler;
+import io.vertx.core.spi.metrics.HttpServerMetrics;
 import io.vertx.core.spi.metrics.TCPMetrics;
+import io.vertx.core.spi.observability.HttpRequest;
 import java.lang.reflect.Method;
 import java.util.Map;
 import java.util.logging.Level;
@@ -44,20 +47,24 @@ final class RawWebSocketUpgrade {
   /** The names Netty's handshaker gives the WebSocket codec. */
   private static final String WS_ENCODER = "wsencoder";
   private static final String WS_DECODER = "wsdecoder";
+  private static final String UTF8_CHECK = "livegate-utf8";
+  private static final String FRAME_SIZE = "livegate-frame-size";
   /** Vert.x's own hand-over books the request as answered (its HTTP metrics); package-private, so found once. */
   private static final Method COMPLETE_HANDSHAKE = findCompleteHandshake();
 
   private final ContextInternal context;
   private final DeferredFlush flusher;
   private final WebSocketDecoderConfig decoderConfig;
+  private final int maxFrameBytes;
   private final int maxMessageBytes;
   private final int maxQueuedBytes;
   private final Handler<BrowserConnection> accepted;
 
   /**
    * @param maxFrameBytes   largest WebSocket frame the decoder reads; beyond, the connection is closed (1009)
-   * @param maxMessageBytes largest message once fragments are joined; beyond, the connection is closed (1009)
-   * @param maxQueuedBytes  what may wait to be sent to one socket (see {@link RawWebSocket#write})
+   * @param maxMessageBytes largest message joined from fragments (the bridge's frame limit); beyond, the rest of it
+   *                        is discarded and the client gets {@code frame_too_large}
+   * @param maxQueuedBytes  what the node may hold for one connection (see {@link RawWebSocket})
    */
   RawWebSocketUpgrade(ContextInternal context, int maxFrameBytes, int maxMessageBytes, int maxQueuedBytes,
       Handler<BrowserConnection> accepted) {
@@ -70,6 +77,7 @@ final class RawWebSocketUpgrade {
         .allowExtensions(false)
         .closeOnProtocolViolation(true)
         .build();
+    this.maxFrameBytes = maxFrameBytes;
     this.maxMessageBytes = maxMessageBytes;
     this.maxQueuedBytes = maxQueuedBytes;
     this.accepted = accepted;
@@ -93,20 +101,25 @@ final class RawWebSocketUpgrade {
 
   private void takeOver(HttpServerRequest request, ConnectionBase connection) {
     Channel channel = connection.channel();
-    RawWebSocket socket = new RawWebSocket(context, flusher, maxQueuedBytes, disconnectedMetric(connection),
-        request.getParam("token"));
+    RawWebSocket socket = new RawWebSocket(context, flusher, maxQueuedBytes, maxMessageBytes,
+        disconnectedMetric(connection), request.getParam("token"));
     new WebSocketServerHandshaker13(request.path(), null, decoderConfig)
         .handshake(channel, nettyRequest(request))
         .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     // The handshake has put the WebSocket decoder in place of the HTTP one and the encoder after it; the HTTP
     // encoder goes once the 101 response is out. The encoder moves ahead of the decoder, so that the close
-    // frame the decoder sends on a protocol error is encoded too. What follows the codec is ours.
+    // frame the decoder sends on a protocol error is encoded too, and so is the UTF-8 check's (1007), after the
+    // decoder. What follows is ours: fragments are joined in RawWebSocket, within its budget (Netty's aggregator
+    // would hold an unfinished message up to its own limit, off the budget), and a frame beyond the frame limit
+    // reaches the decoder empty (FrameSizeGuard, ahead of it), so that the decoder never holds more than that.
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.remove(WS_ENCODER);
     pipeline.addBefore(WS_DECODER, WS_ENCODER, new WebSocket13FrameEncoder(false));
     pipeline.replace(VERTX_HANDLER, BRIDGE_HANDLER, socket);
     removeHttpHandlers(pipeline);
-    pipeline.addBefore(BRIDGE_HANDLER, null, new WebSocketFrameAggregator(maxMessageBytes));
+    pipeline.addAfter(WS_DECODER, UTF8_CHECK, new Utf8FrameValidator(true));
+    pipeline.addBefore(WS_DECODER, FRAME_SIZE, new FrameSizeGuard(maxMessageBytes, maxFrameBytes, socket::nextFrameTooLarge));
+    bookRequestEnded(request, connection);
     bookAnswered(request);
     channel.config().setAutoRead(true); // Vert.x may have paused reading while the request was routed
     accepted.handle(socket);
@@ -121,7 +134,8 @@ final class RawWebSocketUpgrade {
     for (String name : pipeline.names()) {
       ChannelHandler handler = pipeline.get(name);
       boolean kept = handler == null || handler instanceof SslHandler || handler instanceof HttpResponseEncoder
-          || name.equals(WS_ENCODER) || name.equals(WS_DECODER) || name.equals(BRIDGE_HANDLER);
+          || name.equals(WS_ENCODER) || name.equals(WS_DECODER) || name.equals(BRIDGE_HANDLER) || name.equals(UTF8_CHECK)
+          || name.equals(FRAME_SIZE);
       if (!kept) pipeline.remove(handler);
     }
   }
@@ -161,6 +175,19 @@ final class RawWebSocketUpgrade {
     Object metric = connection.metric();
     io.vertx.core.net.SocketAddress remote = connection.remoteAddress();
     return () -> tcp.disconnected(metric, remote);
+  }
+
+  /**
+   * Vert.x books a request as ended when it reads the request's end, which after the hand-over reaches the bridge
+   * instead: without this, {@code vertx_http_server_active_requests} would count every raw WebSocket for ever.
+   */
+  @SuppressWarnings("unchecked")
+  private static void bookRequestEnded(HttpServerRequest request, ConnectionBase connection) {
+    if (request.isEnded() || !(connection.metrics() instanceof HttpServerMetrics<?, ?, ?> metrics)
+        || !(request instanceof HttpServerRequestInternal internal) || !(request instanceof HttpRequest observed)) {
+      return;
+    }
+    ((HttpServerMetrics<Object, Object, Object>) metrics).requestEnd(internal.metric(), observed, 0);
   }
 
   private static void bookAnswered(HttpServerRequest request) {

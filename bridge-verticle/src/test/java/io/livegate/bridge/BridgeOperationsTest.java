@@ -56,9 +56,10 @@ class BridgeOperationsTest extends BridgeTestBase {
   @Test
   void drainClosesSockJsSessionsWithSockJsCloseFrame() throws Exception {
     // SockJS's own WebSocket transport: frames "o" (open), "a[...]" (messages), "c[code,reason]" (close).
-    WebSocket ws = await(wsClient.connect(port, "127.0.0.1", "/eventbus/000/drainsession/websocket"));
     BlockingQueue<String> frames = new LinkedBlockingQueue<>();
-    ws.textMessageHandler(frames::add);
+    // The handler is set as the connection completes, on its event loop: set after, it could miss the "o" frame.
+    WebSocket ws = await(wsClient.connect(port, "127.0.0.1", "/eventbus/000/drainsession/websocket")
+        .onSuccess(socket -> socket.textMessageHandler(frames::add)));
     assertEquals("o", frames.poll(5, TimeUnit.SECONDS));
     waitUntil(() -> bridge.openConnections() == 1);
 

@@ -15,7 +15,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A WebSocket client written byte by byte over a plain socket, for what a library client would not do:
- * bad handshakes, hand-made frames, and not reading at all. Blocking, with a 5 s read timeout.
+ * bad handshakes, hand-made frames (masked, fragments, pings, any length), and not reading at all (a tiny receive
+ * buffer, and no reads). Blocking, with a 5 s read timeout.
  */
 final class RawWireClient implements AutoCloseable {
   static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -34,6 +35,7 @@ final class RawWireClient implements AutoCloseable {
   RawWireClient(int port, int receiveBuffer) throws IOException {
     tcp = new Socket();
     if (receiveBuffer > 0) tcp.setReceiveBufferSize(receiveBuffer);
+    tcp.setTcpNoDelay(true); // each write leaves as it is: a test can cut a frame between reads
     tcp.connect(new InetSocketAddress("127.0.0.1", port), 5000);
     tcp.setSoTimeout(5000);
     in = new DataInputStream(tcp.getInputStream());
@@ -58,6 +60,16 @@ final class RawWireClient implements AutoCloseable {
     return readHead();
   }
 
+  /** A WebSocket handshake on {@code path} as a browser sends it (no Content-Length), which must succeed. */
+  RawWireClient upgrade(String path) throws IOException {
+    out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + tcp.getPort() + "\r\n" + upgradeHeaders(13) + "\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    String response = readHead();
+    assertTrue(response.startsWith("HTTP/1.1 101"), response);
+    return this;
+  }
+
   /** The handshake, which must succeed. */
   RawWireClient open() throws IOException {
     String response = request("GET", upgradeHeaders(13));
@@ -75,17 +87,65 @@ final class RawWireClient implements AutoCloseable {
 
   /** A client frame: masked, as RFC 6455 requires of clients (a zero mask keeps the payload as it is). */
   void writeFrame(int opcode, boolean fin, byte[] payload) throws IOException {
-    out.write((fin ? 0x80 : 0) | opcode);
-    if (payload.length < 126) {
-      out.write(0x80 | payload.length);
-    } else {
-      out.write(0x80 | 126);
-      out.write(payload.length >>> 8);
-      out.write(payload.length & 0xFF);
-    }
-    out.write(new byte[4]);
-    out.write(payload);
+    out.write(frame(opcode, fin, payload));
     out.flush();
+  }
+
+  private static byte[] frame(int opcode, boolean fin, byte[] payload) {
+    java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream(payload.length + 14);
+    frame.write((fin ? 0x80 : 0) | opcode);
+    if (payload.length < 126) {
+      frame.write(0x80 | payload.length);
+    } else if (payload.length <= 0xFFFF) {
+      frame.write(0x80 | 126);
+      frame.write(payload.length >>> 8);
+      frame.write(payload.length & 0xFF);
+    } else {
+      frame.write(0x80 | 127);
+      for (int shift = 56; shift >= 0; shift -= 8) frame.write((int) ((long) payload.length >>> shift) & 0xFF);
+    }
+    frame.writeBytes(new byte[4]);
+    frame.writeBytes(payload);
+    return frame.toByteArray();
+  }
+
+  /**
+   * {@code count} pings in one write: the server reads them together, so a close it decides on meets no more of our
+   * writes (which would be answered with a reset, and lose the close frame).
+   */
+  void pings(byte[] payload, int count) throws IOException {
+    byte[] one = frame(0x09, true, payload);
+    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream(one.length * count);
+    for (int i = 0; i < count; i++) all.writeBytes(one);
+    out.write(all.toByteArray());
+    out.flush();
+  }
+
+  /** A WebSocket ping (opcode 9) carrying {@code payload}, at most 125 bytes. */
+  void ping(byte[] payload) throws IOException {
+    writeFrame(0x09, true, payload);
+  }
+
+  /**
+   * A WebSocket ping and its pong: the server handles a socket's frames in order, so what was sent before it (the
+   * fragments of an unfinished message, say) has been handled. Frames that come before the pong must not be there.
+   */
+  void pingRoundTrip() throws IOException {
+    byte[] label = "round trip".getBytes(StandardCharsets.UTF_8);
+    ping(label);
+    Frame pong = readFrame();
+    assertEquals(0x0A, pong.opcode(), () -> "a pong, not " + pong.opcode() + " " + new String(pong.payload(), StandardCharsets.UTF_8));
+    assertEquals("round trip", new String(pong.payload(), StandardCharsets.UTF_8));
+  }
+
+  /** Reads past the frames sent before it (text, pongs) to the close frame, which must come. */
+  Frame readClose() throws IOException {
+    Frame frame;
+    do {
+      frame = readFrame();
+    } while (frame.opcode() == 0x01 || frame.opcode() == 0x0A);
+    assertEquals(0x08, frame.opcode(), "a close frame");
+    return frame;
   }
 
   void writeText(String text) throws IOException {
@@ -95,6 +155,20 @@ final class RawWireClient implements AutoCloseable {
   void writeRaw(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
+  }
+
+  /** Writes {@code bytes} one at a time, a millisecond apart: the server reads a frame cut in many pieces. */
+  void trickle(byte[] bytes) throws IOException {
+    for (byte b : bytes) {
+      out.write(b);
+      out.flush();
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+    }
   }
 
   Frame readFrame() throws IOException {

@@ -24,8 +24,9 @@ import java.util.Set;
  * @param maxBodyBytes     the largest REST body accepted
  * @param maxFrameBytes    the largest bridge frame accepted
  * @param idleTimeoutMs    a bridge socket that sends nothing (not even a ping) for this long is closed
- * @param maxQueuedBytes   what may wait to be sent to one bridge socket; a socket that lets more pile up
- *                         (it does not read) is dropped
+ * @param maxQueuedBytes   what the node may hold for one bridge connection: frames and pongs waiting to be sent
+ *                         to it, a message it is sending in fragments; one that would take more (it does not read)
+ *                         is dropped
  * @param eventBusPort     the clustered event bus's TCP port; 0 for any free one
  * @param limits           what one bridge socket, and the node's bridge as a whole, may use
  * @param security         who may use the REST API's messaging and admin endpoints, and TLS

@@ -51,7 +51,8 @@ public final class NodeSettings {
       new Setting("--max-frame-bytes", "MAX_FRAME_BYTES", "65536", "largest bridge frame from a browser"),
       new Setting("--idle-timeout-ms", "IDLE_TIMEOUT_MS", "10000", "close a bridge socket silent (no frame, no ping) this long"),
       new Setting("--max-queued-bytes", "MAX_QUEUED_BYTES", "1048576",
-          "drop a bridge socket that lets more than this wait to be sent to it (a client that does not read)"),
+          "what the node may hold for one bridge connection (frames and pongs waiting to be sent to it, a message it "
+              + "is sending in fragments); beyond, it is dropped: a client that does not read"),
       new Setting("--max-registrations", "MAX_REGISTRATIONS", "64", "addresses one bridge socket may register on"),
       new Setting("--max-frames-per-second", "MAX_FRAMES_PER_SECOND", "100",
           "frames a bridge socket may send a second (burst: twice); beyond, refused; a second's worth refused: closed"),
