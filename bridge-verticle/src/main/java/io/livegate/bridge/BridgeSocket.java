@@ -33,8 +33,7 @@ final class BridgeSocket {
   private final Map<String, PendingReply> pendingReplies = new HashMap<>();
   private long lastSeenNanos = System.nanoTime();
   private long lastSentNanos = lastSeenNanos;
-  private double frameTokens = -1; // a full bucket at the first frame
-  private long frameTokensAtNanos;
+  private TokenBucket frameTokens;
   private long refusalWindowStartNanos;
   private int refusedInWindow;
   private TokenBucket registrationTokens;
@@ -63,13 +62,8 @@ final class BridgeSocket {
    * True if the socket may send this frame.
    */
   boolean takeFrameToken(long nowNanos, int perSecond) {
-    double burst = 2.0 * perSecond;
-    frameTokens = frameTokens < 0 ? burst
-        : Math.min(burst, frameTokens + (nowNanos - frameTokensAtNanos) * (perSecond / 1e9));
-    frameTokensAtNanos = nowNanos;
-    if (frameTokens < 1) return false;
-    frameTokens -= 1;
-    return true;
+    if (frameTokens == null) frameTokens = new TokenBucket(perSecond, 2 * perSecond);
+    return frameTokens.take(nowNanos);
   }
 
   /** Counts a frame refused for its rate; the number refused within the current second. */
