@@ -3,10 +3,10 @@
 # each attack in turn, bounded in count and time, while a canary on each node and a registration probe
 # (bench/hostile/watch.mjs) say what a well-behaved client sees:
 #
-#   ping             30 raw WebSockets to node B: 200,000 pings of 125 bytes in all, never reading
+#   ping             30 raw WebSockets to node B, each 200,000 pings of 125 bytes, never reading
 #   subs             2,000 connections x 64 distinct addresses (public.x.<n>), over both nodes
 #   subs-large       19,800 x 64 (two load-generator processes, source addresses of their own)
-#   churn            20 sockets x 2,000 register/unregister pairs, 90 frames/s each (the limit is 100)
+#   churn            20 sockets x 2,000 register/unregister pairs, 98 frames/s each (the limit is 100)
 #   fragments        2,000 raw WebSockets to node B, each 4 fragments of 60 KB and never the last
 #   slowloris        4,600 connections to both ports of node B trickling headers or bodies
 #   slowloris-large  21,000 of them (more than node B's 20,000 file descriptors)
@@ -187,11 +187,11 @@ attack_plan() { # attack -> TARGET, PARTS, HOLD_S, LIMIT_S, ARGS
   HOLD_S=$(scaled 10 3) LIMIT_S=300 TARGET=both PARTS=1
   case $1 in
     ping) TARGET=b HOLD_S=$(scaled 5 3)
-      ARGS=(--sockets "$(scaled 30 2)" --pings "$(scaled 200000 200)" --payload 125 --max-send-ms 60000) ;;
+      ARGS=(--sockets "$(scaled 30 2)" --pings-per-socket "$(scaled 200000 1000)" --payload 125 --max-send-ms 60000) ;;
     subs) HOLD_S=$(scaled 20 3); ARGS=(--connections "$(scaled 2000 4)" --per-socket 64 --address-prefix public.x.) ;;
     subs-large) s=$(scaled 19800 10); HOLD_S=$(scaled 20 3); PARTS=$(((s + PER_PROCESS - 1) / PER_PROCESS))
       ARGS=(--connections "$s" --per-socket 64 --address-prefix public.xl. --max-connect-ms 150000) ;;
-    churn) HOLD_S=0; ARGS=(--sockets "$(scaled 20 2)" --pairs "$(scaled 2000 50)" --frames-per-second 90) ;;
+    churn) HOLD_S=0; ARGS=(--sockets "$(scaled 20 2)" --pairs "$(scaled 2000 50)" --frames-per-second 98) ;;
     fragments) TARGET=b; ARGS=(--sockets "$(scaled 2000 4)" --fragments 4 --fragment-bytes 61440) ;;
     slowloris) TARGET=b HOLD_S=$(scaled 60 5); ARGS=(--connections "$(scaled 4600 8)" --trickle-ms 5000) ;;
     slowloris-large) s=$(scaled 21000 16); TARGET=b HOLD_S=$(scaled 60 5); PARTS=$(((s + PER_PROCESS - 1) / PER_PROCESS))
