@@ -212,7 +212,9 @@ final class BridgeWarmUp {
         node.maxQueuedBytes(), 0,
         new NodeConfig.BridgeLimits(limits.maxRegistrations(), limits.maxFramesPerSecond(),
             Math.max(limits.maxConnections(), CONNECTIONS)),
-        new NodeConfig.Security(randomToken(), node.security().tlsCert(), node.security().tlsKey()), false);
+        new NodeConfig.Security(randomToken(), node.security().tlsCert(), node.security().tlsKey()), false,
+        new NodeConfig.HttpLimits(node.http().headerTimeoutMs(), node.http().bodyTimeoutMs(),
+            Math.max(node.http().maxUnfinished(), CONNECTIONS), node.http().descriptorReserve()));
   }
 
   private static String randomToken() {
