@@ -87,16 +87,32 @@ class HttpDeadlinesTest extends BridgeTestBase {
     start(new HttpLimits(60_000, 60_000, 3, 0));
     Socket oldest = open();
     write(oldest, "GET / HTTP/1.1\r\n");
-    awaitTracked(1);
+    awaitUnfinished(1);
     open();
     open();
-    awaitTracked(3);
+    awaitUnfinished(3);
+    Thread.sleep(HttpGuard.EVICTABLE_AFTER_MS); // set-up: the three have now waited long enough to make room
     Socket quick = open();
     write(quick, "GET /eventbus/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     String answer = new String(readUntilEnd(quick.getInputStream()), StandardCharsets.US_ASCII);
     assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
     assertEquals(0, readUntilEnd(oldest.getInputStream()).length, "the oldest was closed without an answer");
     assertEquals(1, meters.counter(HttpGuard.REFUSED, "port", "bridge", "reason", HttpGuard.REASON_UNFINISHED).count());
+  }
+
+  /** A connect storm's connections are young: none is closed for a newcomer, which is refused instead (load shed). */
+  @Test
+  void beyondTheCapWithOnlyYoungConnectionsTheNewOneIsRefused() throws Exception {
+    start(new HttpLimits(60_000, 60_000, 2, 0));
+    Socket first = open();
+    Socket second = open();
+    awaitUnfinished(2);
+    Socket third = open();
+    assertEquals(0, readUntilEnd(third.getInputStream()).length, "closed at once");
+    write(first, "GET /eventbus/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertTrue(new String(readUntilEnd(first.getInputStream()), StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200"));
+    assertEquals(1, meters.counter(HttpGuard.REFUSED, "port", "bridge", "reason", HttpGuard.REASON_UNFINISHED).count());
+    second.close();
   }
 
   /** SockJS's own WebSocket, upgraded by Vert.x (not by the raw takeover), outlives the deadlines too. */
@@ -145,13 +161,10 @@ class HttpDeadlinesTest extends BridgeTestBase {
     guarded = limited.port();
   }
 
-  private void awaitTracked(int connections) throws InterruptedException {
-    // The server sees a connection a moment after the client's connect returns.
-    for (int i = 0; i < 100 && openConnections() < connections; i++) Thread.sleep(20);
-  }
-
-  private int openConnections() {
-    return limited.guard().unfinishedConnections();
+  /** The server sees a connection a moment after the client's connect returns. */
+  private void awaitUnfinished(int connections) throws InterruptedException {
+    for (int i = 0; i < 250 && limited.guard().unfinishedConnections() < connections; i++) Thread.sleep(20);
+    assertEquals(connections, limited.guard().unfinishedConnections());
   }
 
   /** Writes a piece at a time, every 50 ms, until the server answers or closes the connection (at most 3 s). */

@@ -22,16 +22,16 @@ import java.util.function.Consumer;
  * requests, a timer): Vert.x 5's HTTP server has no deadline for a request whose headers or body never finish.
  *
  * <ul>
- *   <li>a connection is admitted only while the process keeps {@code reserve} file descriptors free, else closed at
- *       once: running out would stop the node accepting anything, on every port;</li>
+ *   <li>a connection is admitted only while the process keeps {@code reserve} file descriptors free: running out
+ *       would stop the node accepting anything, on every port;</li>
  *   <li>a connection must send a request's headers within the header timeout of opening, or of the end of its
  *       previous response (an idle keep-alive connection too), else it is closed: no request, no answer to give;</li>
  *   <li>a request's body must arrive within the body timeout of its headers, else 408 and the connection closed;</li>
- *   <li>at most {@code maxUnfinished} connections that have not given a whole request are held; beyond, the one that
- *       has waited longest is closed, so that a flood of slow connections cannot keep a quick one (a health check)
- *       out.</li>
+ *   <li>at most {@code maxUnfinished} connections that have not given a whole request are held.</li>
  * </ul>
- * Once a request has arrived whole, its answer takes as long as it takes (a SockJS xhr-streaming response streams for
+ * Where either is short, the connection that has waited longest for its request is closed to make room, so that a
+ * flood of slow connections cannot keep a quick one (a health check) out; a new one is refused (closed at once) only
+ * where no waiting one is old enough. Once a request has arrived whole, its answer takes as long as it takes (a SockJS xhr-streaming response streams for
  * minutes), and a connection upgraded to a WebSocket (status 101) is no longer this guard's: its idle timeout applies.
  * Runs on the verticle's event loop, as the server's connections do.
  */
@@ -43,6 +43,8 @@ public final class HttpGuard {
   public static final String PHASE_HEADERS = "headers";
   public static final String PHASE_BODY = "body";
   private static final int SWITCHING_PROTOCOLS = 101;
+  /** An unfinished connection younger than this is not closed to make room for a new one. */
+  public static final long EVICTABLE_AFTER_MS = 1_000;
 
   private final Vertx vertx;
   private final NodeConfig.HttpLimits limits;
@@ -126,29 +128,45 @@ public final class HttpGuard {
     return unfinished.size();
   }
 
+  /**
+   * Admits {@code connection}, or closes it at once. Where room is short (too few free descriptors, or as many
+   * unfinished connections as the port holds), the one that has waited longest for its request makes room, if it has
+   * waited {@link #EVICTABLE_AFTER_MS}: an attacker's trickling connections are old, a connect storm's are not, and a
+   * new one may be a health check. Otherwise the new one is refused (load shed).
+   */
   private void opened(HttpConnection connection) {
     descriptors.opened();
-    if (descriptors.free() <= reserve) {
-      refusedForDescriptors.increment();
-      connection.closeHandler(v -> descriptors.closed());
-      connection.close();
-      return;
-    }
-    if (unfinished.size() >= limits.maxUnfinished()) {
-      Iterator<Tracked> oldest = unfinished.values().iterator();
-      Tracked evicted = oldest.next();
-      oldest.remove();
-      refusedForUnfinished.increment();
-      evicted.connection.close();
-    }
-    Tracked connectionState = new Tracked(connection, now());
-    tracked.put(connection, connectionState);
-    unfinished.put(connection, connectionState);
     connection.closeHandler(v -> {
       descriptors.closed();
       tracked.remove(connection);
       unfinished.remove(connection);
     });
+    if (descriptors.free() <= reserve && !evictOldest(refusedForDescriptors)) {
+      refusedForDescriptors.increment();
+      connection.close();
+      return;
+    }
+    if (unfinished.size() >= limits.maxUnfinished() && !evictOldest(refusedForUnfinished)) {
+      refusedForUnfinished.increment();
+      connection.close();
+      return;
+    }
+    Tracked connectionState = new Tracked(connection, now());
+    tracked.put(connection, connectionState);
+    unfinished.put(connection, connectionState);
+  }
+
+  /** Closes the longest-waiting unfinished connection if it has waited long enough; whether it did. */
+  private boolean evictOldest(Counter reason) {
+    Iterator<Tracked> oldest = unfinished.values().iterator();
+    if (!oldest.hasNext()) return false;
+    Tracked evicted = oldest.next();
+    if (now() - evicted.sinceMs < EVICTABLE_AFTER_MS) return false;
+    oldest.remove();
+    tracked.remove(evicted.connection);
+    reason.increment();
+    evicted.connection.close();
+    return true;
   }
 
   private void arrived(HttpServerRequest request) {

@@ -84,7 +84,7 @@ public record NodeConfig(
    *                           many are free, the REST port while more than half as many are (so /health still answers)
    */
   public record HttpLimits(long headerTimeoutMs, long bodyTimeoutMs, int maxUnfinished, int descriptorReserve) {
-    public static final HttpLimits DEFAULTS = new HttpLimits(10_000, 30_000, 2_000, 512);
+    public static final HttpLimits DEFAULTS = new HttpLimits(10_000, 30_000, 10_000, 512);
     /** No deadline, no cap, no reserve: as before these limits existed. */
     public static final HttpLimits NONE = new HttpLimits(0, 0, Integer.MAX_VALUE, 0);
   }

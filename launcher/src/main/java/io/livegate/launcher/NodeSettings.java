@@ -61,9 +61,9 @@ public final class NodeSettings {
               + "after its previous answer; 0: never"),
       new Setting("--http-body-timeout-ms", "HTTP_BODY_TIMEOUT_MS", "30000",
           "answer 408 and close when a request's body has not all arrived this long after its headers; 0: never"),
-      new Setting("--max-unfinished-connections", "MAX_UNFINISHED_CONNECTIONS", "2000",
+      new Setting("--max-unfinished-connections", "MAX_UNFINISHED_CONNECTIONS", "10000",
           "HTTP connections per port that have not sent a whole request (or are idle between two); beyond, the "
-              + "longest waiting is closed"),
+              + "longest waiting is closed (if it waited 1 s; else the new one)"),
       new Setting("--fd-reserve", "FD_RESERVE", "512",
           "file descriptors kept free: the bridge port admits connections while more are free, the REST port while "
               + "more than half as many are; 0: none"),

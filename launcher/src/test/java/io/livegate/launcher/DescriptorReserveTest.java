@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Running out of file descriptors must not stop a node serving the clients it has, its health checks and its REST
- * API: flooded with idle connections beyond its budget, the bridge port refuses the surplus (closed at once, counted)
- * while /health answers, a publish through the API is taken, and a browser connected before gets it.
+ * API: flooded with idle connections beyond its budget, the bridge port refuses the surplus (or closes the oldest idle
+ * ones for it, counted) while /health answers, a publish through the API is taken, and a browser connected before gets it.
  */
 class DescriptorReserveTest {
   /** Connections this JVM may still open before the bridge refuses; each costs two descriptors here (both ends). */
@@ -41,8 +41,8 @@ class DescriptorReserveTest {
         refused = value(cluster.get(tight, "/metrics").bodyAsString(), "livegate_http_connections_refused_total",
             "port=\"bridge\"", "reason=\"file_descriptors\"");
       }
-      assertTrue(refused > 0, "the bridge refused connections beyond its descriptors");
-      assertTrue(closedAtOnce(idle(tight.config().bridgePort())), "a further connection is closed at once");
+      assertTrue(refused > 0, "the bridge refused connections beyond its descriptors, or closed old idle ones for them");
+      assertTrue(flood.stream().anyMatch(DescriptorReserveTest::closedByTheNode), "flood connections were closed");
 
       assertEquals(200, cluster.get(tight, "/health").statusCode(), "the REST port keeps a reserve of its own");
       assertEquals(202, cluster.post(tight, "/api/publish/public.fd", "{\"n\":1}").statusCode());
@@ -63,13 +63,16 @@ class DescriptorReserveTest {
     return socket;
   }
 
-  private static boolean closedAtOnce(Socket socket) throws IOException {
-    try (socket) {
+  private static boolean closedByTheNode(Socket socket) {
+    try {
+      socket.setSoTimeout(1);
       return socket.getInputStream().read() == -1;
     } catch (java.net.SocketTimeoutException stillOpen) {
       return false;
     } catch (java.net.SocketException reset) {
       return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 }
