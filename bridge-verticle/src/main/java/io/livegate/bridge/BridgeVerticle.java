@@ -183,7 +183,7 @@ public final class BridgeVerticle extends VerticleBase {
 
   /**
    * Every connection passes the guard first (file descriptors, deadlines for headers and bodies, unfinished ones); the
-   * REST port keeps half the bridge's descriptor reserve, so it still answers once the bridge refuses.
+   * REST port keeps a quarter of the bridge's descriptor reserve, so it still answers once the bridge refuses.
    */
   private Future<HttpServer> listen(Handler<HttpServerRequest> requests) {
     HttpServer created = vertx.createHttpServer(serverOptions());

@@ -81,10 +81,10 @@ public record NodeConfig(
    * @param maxUnfinished      connections per port that have not yet sent a whole request (or are idle between two);
    *                           beyond, the oldest of them is closed to admit the new one
    * @param descriptorReserve  file descriptors kept free: the bridge port admits a connection only while more than this
-   *                           many are free, the REST port while more than half as many are (so /health still answers)
+   *                           many are free, the REST port while more than a quarter as many are (so /health still answers)
    */
   public record HttpLimits(long headerTimeoutMs, long bodyTimeoutMs, int maxUnfinished, int descriptorReserve) {
-    public static final HttpLimits DEFAULTS = new HttpLimits(10_000, 30_000, 10_000, 512);
+    public static final HttpLimits DEFAULTS = new HttpLimits(10_000, 30_000, 10_000, 2_048);
     /** No deadline, no cap, no reserve: as before these limits existed. */
     public static final HttpLimits NONE = new HttpLimits(0, 0, Integer.MAX_VALUE, 0);
   }

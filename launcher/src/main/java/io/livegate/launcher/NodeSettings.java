@@ -64,9 +64,9 @@ public final class NodeSettings {
       new Setting("--max-unfinished-connections", "MAX_UNFINISHED_CONNECTIONS", "10000",
           "HTTP connections per port that have not sent a whole request (or are idle between two); beyond, the "
               + "longest waiting is closed (if it waited 1 s; else the new one)"),
-      new Setting("--fd-reserve", "FD_RESERVE", "512",
+      new Setting("--fd-reserve", "FD_RESERVE", "2048",
           "file descriptors kept free: the bridge port admits connections while more are free, the REST port while "
-              + "more than half as many are; 0: none"),
+              + "more than a quarter as many are; 0: none"),
       new Setting("--api-token", "API_TOKEN", "",
           "bearer token required by the REST API's /api/publish, /api/send and /api/admin (default: open)"),
       new Setting("--tls-cert", "TLS_CERT", "", "PEM certificate: HTTPS and WSS on the bridge and REST ports"),

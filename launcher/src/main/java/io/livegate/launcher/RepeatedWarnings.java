@@ -102,8 +102,7 @@ final class RepeatedWarnings {
     LogRecord last = window.last;
     LogRecord line = new LogRecord(last.getLevel(), formatted(last) + String.format(" (and %,d more like it in the last "
         + "minute)", window.suppressed));
-    line.setLoggerName(last.getLoggerName());
-    line.setInstant(last.getInstant());
+    line.setLoggerName(last.getLoggerName()); // stamped now, when the minute is over: the log stays in order
     return line;
   }
 

@@ -93,14 +93,14 @@ public final class RestVerticle extends VerticleBase {
 
   /**
    * Every connection passes the guard first (deadlines for headers and bodies, unfinished connections, file
-   * descriptors). The API keeps half the bridge's descriptor reserve: once the bridge refuses for want of
+   * descriptors). The API keeps a quarter of the bridge's descriptor reserve: once the bridge refuses for want of
    * descriptors, {@code /health}, {@code /ready} and the API still answer. HTTP/1.1 only (no h2c): the guard's
    * deadlines are those of a connection with one request at a time, and services speak HTTP/1.1.
    */
   private Future<HttpServer> listen(Router router) {
     HttpServer created = vertx.createHttpServer(ServerTls.apply(new HttpServerOptions().setHttp2ClearTextEnabled(false),
         config.security()));
-    HttpGuard guard = new HttpGuard(vertx, "rest", config.http(), config.http().descriptorReserve() / 2, registry,
+    HttpGuard guard = new HttpGuard(vertx, "rest", config.http(), config.http().descriptorReserve() / 4, registry,
         HttpErrors::timedOut);
     return created.requestHandler(guard.guard(created, router)).listen(config.apiPort(), config.httpHost());
   }
