@@ -57,6 +57,8 @@ final class HttpErrors {
       return;
     }
     int status = failure instanceof HttpException http ? http.getStatusCode() : routerStatus;
+    // A body Netty's HTTP decoder could not read (a chunk size that is not hexadecimal, ...): the client's mistake.
+    if (isUnreadableBody(failure)) status = 400;
     if (status < 400 || status > 599) status = 500;
     respond(ctx, new ApiError(status, sentenceFor(status, ctx.request(), maxBodyBytes)), failure);
   }
@@ -65,6 +67,16 @@ final class HttpErrors {
   static void timedOut(HttpServerResponse response) {
     response.setStatusCode(408).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
         .end(new ApiError(408, "the request's body did not arrive in time").toJson().encode());
+  }
+
+  /** Netty's HTTP decoder fails a body it cannot read with a NumberFormatException or a DecoderException of its own. */
+  private static boolean isUnreadableBody(Throwable failure) {
+    if (failure instanceof io.netty.handler.codec.DecoderException) return true;
+    if (!(failure instanceof NumberFormatException)) return false;
+    for (StackTraceElement frame : failure.getStackTrace()) {
+      if (frame.getClassName().startsWith("io.netty.handler.codec.http.")) return true;
+    }
+    return false;
   }
 
   private static String sentenceFor(int status, HttpServerRequest request, long maxBodyBytes) {

@@ -111,6 +111,18 @@ class SlowClientsTest {
     assertEquals(List.of(), messages());
   }
 
+  @Test
+  void aBodyTheDecoderCannotReadIsA400AndNoWarning() throws Exception {
+    try (Socket broken = open()) {
+      write(broken, "POST /api/publish/public.broken HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+      // Vert.x closes a connection whose decoder failed: the 400 may be lost to the reset of the unread bytes.
+      String answer = readUntilEnd(broken.getInputStream());
+      assertTrue(answer.isEmpty() || answer.startsWith("HTTP/1.1 400"), "[" + answer + "]");
+    }
+    assertTrue(health().startsWith("HTTP/1.1 200")); // handled on the same event loop after the broken one
+    assertEquals(List.of(), messages(), "once a WARNING with a 500");
+  }
+
   private String health() throws IOException {
     try (Socket socket = open()) {
       write(socket, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
