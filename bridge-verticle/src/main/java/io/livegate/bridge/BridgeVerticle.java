@@ -1,6 +1,7 @@
 package io.livegate.bridge;
 
 import io.livegate.core.ClusterView;
+import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -38,6 +40,8 @@ public final class BridgeVerticle extends VerticleBase {
   private final NodeConfig config;
   private final ClusterView cluster;
   private final BridgeMetrics metrics;
+  private final MeterRegistry registry;
+  private HttpGuard guard;
   private volatile HttpServer server;
   private volatile boolean draining;
   private final AllowedOrigins origins;
@@ -47,6 +51,7 @@ public final class BridgeVerticle extends VerticleBase {
     this.config = config;
     this.cluster = cluster;
     this.metrics = new BridgeMetrics(registry);
+    this.registry = registry;
     this.origins = new AllowedOrigins(config.security().allowedOrigins());
   }
 
@@ -97,6 +102,11 @@ public final class BridgeVerticle extends VerticleBase {
     return draining;
   }
 
+  /** The guard of the bridge port's HTTP connections (for tests). */
+  HttpGuard guard() {
+    return guard;
+  }
+
   /** The port the bridge listens on (the actual one if configured as 0), or -1 before it listens. */
   public int port() {
     return server == null ? -1 : server.actualPort();
@@ -109,18 +119,24 @@ public final class BridgeVerticle extends VerticleBase {
   private void route(HttpServerRequest request, RawWebSocketUpgrade rawWebSocket, Router router) {
     String path = request.path();
     if (RAW_WEBSOCKET.equals(path) || RAW_WEBSOCKET_SLASH.equals(path)) {
-      if (draining) {
-        refuseWhileDraining(request.response());
-      } else if (!origins.allows(request)) {
-        refuseForeignOrigin(request.response());
-      } else if (bridge.isFull()) {
-        metrics.connectionRefused(BridgeMetrics.REFUSED_FULL);
-        request.response().setStatusCode(503).putHeader("Retry-After", "1").end("too many connections on this node\n");
-      } else {
-        rawWebSocket.handle(request);
-      }
+      routeRawWebSocket(request, rawWebSocket);
     } else {
       router.handle(request);
+    }
+  }
+
+  private void routeRawWebSocket(HttpServerRequest request, RawWebSocketUpgrade rawWebSocket) {
+    if (draining) {
+      refuseWhileDraining(request.response());
+    } else if (!origins.allows(request)) {
+      refuseForeignOrigin(request.response());
+    } else if (bridge.isFull()) {
+      metrics.connectionRefused(BridgeMetrics.REFUSED_FULL);
+      request.response().setStatusCode(503).putHeader("Retry-After", "1").end("too many connections on this node\n");
+    } else {
+      rawWebSocket.handle(request);
+      // Taken over (101, or no answer at all): Vert.x no longer sees that connection, nor will the guard.
+      if (request.response().getStatusCode() == 101 || !request.response().ended()) guard.handedOver(request);
     }
   }
 
@@ -133,10 +149,17 @@ public final class BridgeVerticle extends VerticleBase {
         refuseForeignOrigin(ctx.response());
       }
     });
+    // What SockJS's send transports are given is checked once, here: before the body is read, then once it is.
+    SockJsSends sends = new SockJsSends(SockJsSends.bodyLimit(config.maxFrameBytes()), registry);
+    String sendPath = SockJsSends.SEND_PATH.pattern();
+    router.routeWithRegex(HttpMethod.POST, sendPath).handler(sends::checkHead);
     // The SockJS fallback transports (xhr_send) read the request body; without this they answer 500.
-    router.route(EVENTBUS_ROUTE).handler(BodyHandler.create(false).setBodyLimit(transportLimit()));
+    router.route(EVENTBUS_ROUTE).handler(BodyHandler.create(false)
+        .setBodyLimit(SockJsSends.bodyLimit(config.maxFrameBytes())));
+    router.routeWithRegex(HttpMethod.POST, sendPath).handler(sends::checkBody);
     router.route(EVENTBUS_ROUTE)
         .subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()).socketHandler(bridge));
+    router.route().failureHandler(sends::answerFailure);
   }
 
   private void refuseWhileDraining(RoutingContext ctx) {
@@ -165,10 +188,20 @@ public final class BridgeVerticle extends VerticleBase {
     router.route().handler(StaticHandler.create(WEBROOT).setMaxAgeSeconds(0));
   }
 
+  /**
+   * Every connection passes the guard first (file descriptors, deadlines for headers and bodies, unfinished ones); the
+   * REST port keeps a quarter of the bridge's descriptor reserve, so it still answers once the bridge refuses.
+   */
   private Future<HttpServer> listen(Handler<HttpServerRequest> requests) {
-    return vertx.createHttpServer(serverOptions())
-        .requestHandler(requests)
-        .listen(config.bridgePort(), config.httpHost());
+    HttpServer created = vertx.createHttpServer(serverOptions());
+    guard = new HttpGuard(vertx, "bridge", config.http(), config.http().descriptorReserve(), registry,
+        BridgeVerticle::requestTimedOut);
+    return created.requestHandler(guard.guard(created, requests)).listen(config.bridgePort(), config.httpHost());
+  }
+
+  private static void requestTimedOut(HttpServerResponse response) {
+    response.setStatusCode(408).putHeader("Content-Type", "text/plain; charset=utf-8")
+        .end("request timeout: its body did not arrive in time\n");
   }
 
   /**
@@ -185,7 +218,9 @@ public final class BridgeVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
-        .setStrictThreadMode(true), config.security());
+        .setStrictThreadMode(true)
+        // A jsonp_send's form field holds a whole send; Vert.x's default (8 KiB) would fail a large one.
+        .setMaxFormAttributeSize((int) SockJsSends.bodyLimit(config.maxFrameBytes())), config.security());
   }
 
   private int frameLimit() {

@@ -32,6 +32,7 @@ import java.util.Set;
  * @param security         who may use the REST API's messaging and admin endpoints, and TLS
  * @param warmUp           whether the node exercises its bridge privately before it reports ready (so the JIT has
  *                         compiled the handshake and fan-out before clients come)
+ * @param http             deadlines and admission of the HTTP connections of both ports
  */
 public record NodeConfig(
     Set<Role> roles,
@@ -55,7 +56,39 @@ public record NodeConfig(
     int eventBusPort,
     BridgeLimits limits,
     Security security,
-    boolean warmUp) {
+    boolean warmUp,
+    HttpLimits http) {
+
+  /** Without HTTP limits of its own: the defaults. */
+  public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
+      List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
+      List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
+      int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes, int eventBusPort, BridgeLimits limits, Security security,
+      boolean warmUp) {
+    this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
+        inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
+        idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, HttpLimits.DEFAULTS);
+  }
+
+  /**
+   * What an HTTP connection of the bridge or REST port may take before it has given a whole request: each refusal
+   * and timeout counted in {@code /metrics}. A WebSocket, once upgraded, and a response being streamed (SockJS's
+   * xhr-streaming) are not bound by these: they have their own limits.
+   *
+   * @param headerTimeoutMs    a connection that has not sent a request's headers this long after it opened, or after
+   *                           the end of its previous response, is closed; 0: no deadline
+   * @param bodyTimeoutMs      a request whose body has not all arrived this long after its headers gets 408 and its
+   *                           connection is closed; 0: no deadline
+   * @param maxUnfinished      connections per port that have not yet sent a whole request (or are idle between two);
+   *                           beyond, the oldest of them is closed to admit the new one
+   * @param descriptorReserve  file descriptors kept free: the bridge port admits a connection only while more than this
+   *                           many are free, the REST port while more than a quarter as many are (so /health still answers)
+   */
+  public record HttpLimits(long headerTimeoutMs, long bodyTimeoutMs, int maxUnfinished, int descriptorReserve) {
+    public static final HttpLimits DEFAULTS = new HttpLimits(10_000, 30_000, 10_000, 2_048);
+    /** No deadline, no cap, no reserve: as before these limits existed. */
+    public static final HttpLimits NONE = new HttpLimits(0, 0, Integer.MAX_VALUE, 0);
+  }
 
   /**
    * @param apiToken the bearer token the REST API's {@code /api/publish}, {@code /api/send} and {@code /api/admin}
@@ -179,10 +212,16 @@ public record NodeConfig(
     return with(idleTimeoutMs, maxQueuedBytes, bridgeLimits, security);
   }
 
+  public NodeConfig withHttpLimits(HttpLimits httpLimits) {
+    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, httpLimits);
+  }
+
   /** This configuration with the bridge's settings that the {@code with} methods change. */
   private NodeConfig with(long idleMs, int queuedBytes, BridgeLimits bridgeLimits, Security newSecurity) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity, warmUp);
+        maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity, warmUp, http);
   }
 }

@@ -213,7 +213,10 @@ final class BridgeWarmUp {
         new NodeConfig.BridgeLimits(limits.maxRegistrations(), limits.maxFramesPerSecond(),
             Math.max(limits.maxConnections(), CONNECTIONS), limits.maxRegistrationsPerSecond(),
             Math.max(limits.maxAddresses(), ADDRESSES)),
-        new NodeConfig.Security(randomToken(), node.security().tlsCert(), node.security().tlsKey()), false);
+        new NodeConfig.Security(randomToken(), node.security().tlsCert(), node.security().tlsKey()), false,
+        // No HTTP deadlines: its clients are its own, and its REST client's pooled connections idle between passes
+        // (while the compiler's queue empties) longer than a header timeout.
+        new NodeConfig.HttpLimits(0, 0, Math.max(node.http().maxUnfinished(), CONNECTIONS), node.http().descriptorReserve()));
   }
 
   private static String randomToken() {

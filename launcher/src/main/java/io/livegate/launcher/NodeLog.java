@@ -70,6 +70,24 @@ final class NodeLog {
     return true;
   }
 
+  /**
+   * Netty warns with a stack trace each time it cannot accept a connection for want of file descriptors (about once a
+   * second per port while it lasts: it pauses accepting for a second). One line says it, and {@link RepeatedWarnings}
+   * counts the repeats. The HTTP ports keep a reserve ({@code --fd-reserve}), so this means something else holds them.
+   */
+  static LogRecord outOfDescriptorsAsFact(LogRecord record) {
+    Throwable thrown = record.getThrown();
+    String logger = String.valueOf(record.getLoggerName());
+    if (thrown == null || !logger.startsWith("io.netty") || !String.valueOf(thrown.getMessage()).contains("Too many open files")) {
+      return record;
+    }
+    LogRecord line = new LogRecord(Level.WARNING, "cannot accept connections: the process has no file descriptor left "
+        + "(its limit, ulimit -n, is reached); new connections wait in the kernel's backlog until some close");
+    line.setLoggerName(logger);
+    line.setInstant(record.getInstant());
+    return line;
+  }
+
   /** Held here: JUL keeps loggers weakly, and a collected logger forgets its level. */
   private static final java.util.List<Logger> QUIETED = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -84,17 +102,45 @@ final class NodeLog {
     nodeId = id;
   }
 
-  /** Not a ConsoleHandler: pointing that at stdout closes stderr, where start-up failures go. */
-  private static final class StdoutHandler extends StreamHandler {
+  /**
+   * Not a ConsoleHandler: pointing that at stdout closes stderr, where start-up failures go. Warnings pass through
+   * {@link RepeatedWarnings}, so that a warning repeated by every request is one line a minute with a count.
+   */
+  static final class StdoutHandler extends StreamHandler {
+    private final RepeatedWarnings warnings = new RepeatedWarnings(System::currentTimeMillis, this::write);
+
     StdoutHandler() {
-      super(System.out, new LineFormatter());
+      this(System.out);
+    }
+
+    StdoutHandler(java.io.OutputStream out) {
+      super(out, new LineFormatter());
       setLevel(Level.ALL);
+      Thread flusher = new Thread(this::flushSummaries, "livegate-log-summaries");
+      flusher.setDaemon(true);
+      flusher.start();
     }
 
     @Override
-    public synchronized void publish(LogRecord record) {
+    public void publish(LogRecord record) {
+      if (isLoggable(record)) warnings.publish(outOfDescriptorsAsFact(record));
+    }
+
+    private synchronized void write(LogRecord record) {
       super.publish(record);
       flush();
+    }
+
+    /** The counts of a minute are written when it is over, even if no further warning of the kind comes. */
+    private void flushSummaries() {
+      while (true) {
+        try {
+          Thread.sleep(1_000);
+        } catch (InterruptedException e) {
+          return;
+        }
+        warnings.flush();
+      }
     }
 
     @Override

@@ -64,6 +64,17 @@ public final class NodeSettings {
       new Setting("--max-addresses", "MAX_ADDRESSES", String.valueOf(NodeConfig.BridgeLimits.DEFAULT_MAX_ADDRESSES),
           "distinct addresses this node's browsers may be registered on together (each is an entry in every node's "
               + "copy of the cluster's subscriptions); beyond, a register on a new one is refused (too_many_addresses)"),
+      new Setting("--http-header-timeout-ms", "HTTP_HEADER_TIMEOUT_MS", "10000",
+          "close an HTTP connection (either port) that has not sent a request's headers this long after it opened or "
+              + "after its previous answer; 0: never"),
+      new Setting("--http-body-timeout-ms", "HTTP_BODY_TIMEOUT_MS", "30000",
+          "answer 408 and close when a request's body has not all arrived this long after its headers; 0: never"),
+      new Setting("--max-unfinished-connections", "MAX_UNFINISHED_CONNECTIONS", "10000",
+          "HTTP connections per port that have not sent a whole request (or are idle between two); beyond, the "
+              + "longest waiting is closed (if it waited 1 s; else the new one)"),
+      new Setting("--fd-reserve", "FD_RESERVE", "2048",
+          "file descriptors kept free: the bridge port admits connections while more are free, the REST port while "
+              + "more than a quarter as many are; 0: none"),
       new Setting("--api-token", "API_TOKEN", "",
           "bearer token required by the REST API's /api/publish, /api/send and /api/admin (default: open)"),
       new Setting("--tls-cert", "TLS_CERT", "", "PEM certificate: HTTPS and WSS on the bridge and REST ports"),
@@ -136,7 +147,12 @@ public final class NodeSettings {
             (int) number(v, "--max-registrations-per-second", 1, 1_000_000),
             (int) number(v, "--max-addresses", 1, 10_000_000)),
         security(v),
-        bool(v, "--warm-up"));
+        bool(v, "--warm-up"),
+        new NodeConfig.HttpLimits(
+            number(v, "--http-header-timeout-ms", 0, 3_600_000),
+            number(v, "--http-body-timeout-ms", 0, 3_600_000),
+            (int) number(v, "--max-unfinished-connections", 1, 10_000_000),
+            (int) number(v, "--fd-reserve", 0, 1_000_000)));
     if (config.simulatorMaxMs() < config.simulatorMinMs()) {
       throw new BadSetting("--simulator-max-ms must not be below --simulator-min-ms");
     }

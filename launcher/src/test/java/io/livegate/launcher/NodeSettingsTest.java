@@ -20,6 +20,16 @@ class NodeSettingsTest {
   }
 
   @Test
+  void httpDeadlinesAndAdmissionHaveDefaultsAndCanBeTurnedOff() {
+    assertEquals(NodeConfig.HttpLimits.DEFAULTS, parse(Map.of()).http());
+    assertEquals(new NodeConfig.HttpLimits(10_000, 30_000, 10_000, 2_048), NodeConfig.HttpLimits.DEFAULTS);
+    assertEquals(new NodeConfig.HttpLimits(0, 0, 1_000_000, 0), parse(Map.of("FD_RESERVE", "0"),
+        "--http-header-timeout-ms", "0", "--http-body-timeout-ms=0", "--max-unfinished-connections", "1000000").http());
+    assertThrows(NodeSettings.BadSetting.class, () -> parse(Map.of(), "--max-unfinished-connections", "0"));
+    assertTrue(NodeSettings.usage().contains("--http-header-timeout-ms") && NodeSettings.usage().contains("FD_RESERVE"));
+  }
+
+  @Test
   void defaultsAreTheContractsDefaults() {
     NodeConfig config = parse(Map.of());
     assertEquals(Role.all(), config.roles());

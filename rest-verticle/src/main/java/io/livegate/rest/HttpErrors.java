@@ -1,5 +1,6 @@
 package io.livegate.rest;
 
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -46,13 +47,36 @@ final class HttpErrors {
    */
   static void respondToFailure(RoutingContext ctx, int routerStatus, long maxBodyBytes) {
     Throwable failure = ctx.failure();
+    if (failure instanceof HttpClosedException || ctx.response().closed()) {
+      // The client went before its request was whole or answered: nobody to answer, nothing the node did wrong.
+      // (It was a WARNING a request, so whoever sent requests set the log's volume.)
+      return;
+    }
     if (failure instanceof ApiError error) {
       respond(ctx, error, null);
       return;
     }
     int status = failure instanceof HttpException http ? http.getStatusCode() : routerStatus;
+    // A body Netty's HTTP decoder could not read (a chunk size that is not hexadecimal, ...): the client's mistake.
+    if (isUnreadableBody(failure)) status = 400;
     if (status < 400 || status > 599) status = 500;
     respond(ctx, new ApiError(status, sentenceFor(status, ctx.request(), maxBodyBytes)), failure);
+  }
+
+  /** The guard's answer to a request whose body did not arrive in time (see {@code HttpGuard}). */
+  static void timedOut(HttpServerResponse response) {
+    response.setStatusCode(408).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+        .end(new ApiError(408, "the request's body did not arrive in time").toJson().encode());
+  }
+
+  /** Netty's HTTP decoder fails a body it cannot read with a NumberFormatException or a DecoderException of its own. */
+  private static boolean isUnreadableBody(Throwable failure) {
+    if (failure instanceof io.netty.handler.codec.DecoderException) return true;
+    if (!(failure instanceof NumberFormatException)) return false;
+    for (StackTraceElement frame : failure.getStackTrace()) {
+      if (frame.getClassName().startsWith("io.netty.handler.codec.http.")) return true;
+    }
+    return false;
   }
 
   private static String sentenceFor(int status, HttpServerRequest request, long maxBodyBytes) {

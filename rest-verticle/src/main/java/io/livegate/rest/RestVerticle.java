@@ -2,6 +2,7 @@ package io.livegate.rest;
 
 import io.livegate.core.Addresses;
 import io.livegate.core.ClusterView;
+import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeInfo;
 import io.livegate.core.Role;
@@ -85,10 +86,23 @@ public final class RestVerticle extends VerticleBase {
     return vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.EVENTS_MAP)
         .compose(map -> {
           events = map;
-          return vertx.createHttpServer(ServerTls.apply(new HttpServerOptions(), config.security()))
-              .requestHandler(router).listen(config.apiPort(), config.httpHost());
+          return listen(router);
         })
         .onSuccess(this::logListening);
+  }
+
+  /**
+   * Every connection passes the guard first (deadlines for headers and bodies, unfinished connections, file
+   * descriptors). The API keeps a quarter of the bridge's descriptor reserve: once the bridge refuses for want of
+   * descriptors, {@code /health}, {@code /ready} and the API still answer. HTTP/1.1 only (no h2c): the guard's
+   * deadlines are those of a connection with one request at a time, and services speak HTTP/1.1.
+   */
+  private Future<HttpServer> listen(Router router) {
+    HttpServer created = vertx.createHttpServer(ServerTls.apply(new HttpServerOptions().setHttp2ClearTextEnabled(false),
+        config.security()));
+    HttpGuard guard = new HttpGuard(vertx, "rest", config.http(), config.http().descriptorReserve() / 4, registry,
+        HttpErrors::timedOut);
+    return created.requestHandler(guard.guard(created, router)).listen(config.apiPort(), config.httpHost());
   }
 
   /** The port the API listens on; differs from the configured one when that was 0. */
