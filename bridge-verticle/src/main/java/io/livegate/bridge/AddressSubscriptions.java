@@ -9,9 +9,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -24,9 +27,13 @@ import java.util.logging.Logger;
  * at a time (about 4,000 a second here, queued without bound). So the cluster hears of them through a pipe of
  * our own, at most {@link #MAX_IN_FLIGHT} changes at once, and what waits in it is ours to order and to cancel:
  * <ul>
- *   <li>the node holds consumers on at most {@code maxAddresses} addresses (those waiting for their turn, those
- *   being removed, and what waits of the cancelled included), so a flood of registrations costs every node, and
- *   this pipe, a bounded heap;
+ *   <li>the node holds consumers on at most {@code maxAddresses} addresses (those waiting for their turn and what
+ *   waits of the cancelled included), and for a moment as many again on their way out (removals alternate with
+ *   registrations, and only a registration that reached the cluster needs one), so a flood of registrations costs
+ *   every node, and this pipe, a bounded heap;
+ *   <li>once that budget is spent, it is shared fairly: a register on a new address by a socket that holds few
+ *   addresses alone makes the socket that holds the most alone (at least two more) give way, closed by the bridge
+ *   ({@code evict}), so a flood cannot keep a page from its first private address; shared addresses cost nobody;
  *   <li>a registration that is left before its turn costs the cluster nothing, and nor does its removal;
  *   <li>registrations go in the order of how many their socket has caused before, so a page's first
  *   registrations pass those of a socket that churns through addresses, whatever waits behind;
@@ -50,11 +57,19 @@ final class AddressSubscriptions {
   private int removing; // queued or in flight
   private int cancelledWaiting; // left before their turn, still in the queue (removing them from it costs a scan)
   private boolean removalNext;
+  /** The sockets that hold addresses alone, by how many ({@code [n]}: those that hold n): who gives way first. */
+  private final List<Set<BridgeSocket>> bySoleHoldings = new ArrayList<>();
+  private final Consumer<BridgeSocket> evict;
 
-  AddressSubscriptions(EventBus eventBus, BridgeMetrics metrics, int maxAddresses) {
+  /**
+   * @param evict closes a socket for the address budget's sake, and leaves its addresses before it returns (so the
+   *              room is made)
+   */
+  AddressSubscriptions(EventBus eventBus, BridgeMetrics metrics, int maxAddresses, Consumer<BridgeSocket> evict) {
     this.metrics = metrics;
     this.eventBus = eventBus;
     this.maxAddresses = maxAddresses;
+    this.evict = evict;
   }
 
   /**
@@ -65,13 +80,16 @@ final class AddressSubscriptions {
     if (socket.isRegisteredOn(address)) return true;
     Subscription subscription = byAddress.get(address);
     if (subscription == null) {
-      if (addresses() >= maxAddresses) return false;
+      if (byAddress.size() + cancelledWaiting >= maxAddresses && !makeRoomFor(socket)) return false;
       subscription = new Subscription(address, metrics);
       subscription.priority = socket.causeRegistration();
       subscription.sequence = sequence++;
       byAddress.put(address, subscription);
       registrations.add(subscription);
       changed();
+      changeSoleHoldings(socket, 1);
+    } else if (subscription.sockets.size() == 1) {
+      changeSoleHoldings(subscription.sockets.get(0), -1); // shared from now on
     }
     socket.join(address);
     subscription.sockets.add(socket);
@@ -82,7 +100,12 @@ final class AddressSubscriptions {
     if (!socket.leave(address)) return;
     Subscription subscription = byAddress.get(address);
     subscription.sockets.remove(socket);
-    if (subscription.sockets.isEmpty()) retire(subscription);
+    if (subscription.sockets.isEmpty()) {
+      changeSoleHoldings(socket, -1);
+      retire(subscription);
+    } else if (subscription.sockets.size() == 1) {
+      changeSoleHoldings(subscription.sockets.get(0), 1); // held alone again
+    }
   }
 
   void leaveAll(BridgeSocket socket) {
@@ -91,7 +114,7 @@ final class AddressSubscriptions {
 
   /**
    * Addresses with a consumer on this node, or one on its way, or being removed: each is an entry in the cluster's
-   * subscriptions, or soon will be, or was.
+   * subscriptions, or soon will be, or was (the gauge; the budget leaves out those being removed).
    */
   int addresses() {
     return byAddress.size() + removing + cancelledWaiting;
@@ -100,6 +123,33 @@ final class AddressSubscriptions {
   /** Changes waiting for their turn to reach the cluster. */
   int waiting() {
     return registrations.size() - cancelledWaiting + removals.size();
+  }
+
+  /**
+   * The budget is spent: the socket that holds the most addresses alone gives way, if it holds at least two more than
+   * the newcomer (max-min fairness: neither can then take the other's place back and forth). The room it leaves is
+   * the newcomer's at once; it reaches the cluster as removals.
+   */
+  private boolean makeRoomFor(BridgeSocket newcomer) {
+    for (int held = bySoleHoldings.size() - 1; held >= newcomer.soleHoldings() + 2; held--) {
+      Set<BridgeSocket> holders = bySoleHoldings.get(held);
+      if (!holders.isEmpty()) {
+        evict.accept(holders.iterator().next()); // the one that has held that many longest
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void changeSoleHoldings(BridgeSocket socket, int by) {
+    int before = socket.soleHoldings();
+    int after = before + by;
+    if (before > 0) bySoleHoldings.get(before).remove(socket);
+    if (after > 0) {
+      while (bySoleHoldings.size() <= after) bySoleHoldings.add(new LinkedHashSet<>());
+      bySoleHoldings.get(after).add(socket);
+    }
+    socket.soleHoldings(after);
   }
 
   /** No socket is left on it: a registration still waiting is dropped, a consumer is queued for removal. */

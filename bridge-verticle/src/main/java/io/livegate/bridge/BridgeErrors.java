@@ -53,6 +53,11 @@ public final class BridgeErrors {
   public static final String CLOSED_MAX_QUEUED_BYTES = "max_queued_bytes";
   /** It went on sending beyond {@code --max-frames-per-second} for a second's worth of refusals (1008). */
   public static final String CLOSED_FRAME_RATE = "frame_rate";
+  /**
+   * {@code --max-addresses} is spent and another socket, holding fewer of them alone, registered on a new one: the one
+   * holding the most alone gives way (1008, after a {@link #TOO_MANY_ADDRESSES} err frame).
+   */
+  public static final String CLOSED_MAX_ADDRESSES = "max_addresses";
   /** A text message that is not UTF-8 (1007, RFC 6455 8.1). */
   public static final String CLOSED_INVALID_UTF8 = "invalid_utf8";
   /** A frame beyond the transport's limit, twice {@code --max-frame-bytes} (1009). */
@@ -68,7 +73,7 @@ public final class BridgeErrors {
   /** Why a connection was not admitted, or was ended for its token. */
   public static final List<String> CONNECTION_REFUSALS = List.of(TOKEN_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED);
   /** Why the bridge closed a connection that it had admitted. */
-  public static final List<String> CLOSE_CAUSES = List.of(CLOSED_MAX_QUEUED_BYTES, CLOSED_FRAME_RATE,
+  public static final List<String> CLOSE_CAUSES = List.of(CLOSED_MAX_QUEUED_BYTES, CLOSED_FRAME_RATE, CLOSED_MAX_ADDRESSES,
       CLOSED_INVALID_UTF8, CLOSED_FRAME_TOO_LARGE, CLOSED_PROTOCOL_ERROR);
 
   private BridgeErrors() {}

@@ -38,6 +38,7 @@ final class BridgeSocket {
   private int refusedInWindow;
   private TokenBucket registrationTokens;
   private long registrationsCaused;
+  private int soleHoldings;
   private boolean closed;
 
   /**
@@ -87,6 +88,15 @@ final class BridgeSocket {
    */
   long causeRegistration() {
     return registrationsCaused++;
+  }
+
+  /** Addresses of this node that this socket alone is registered on: its share of {@code --max-addresses}. */
+  int soleHoldings() {
+    return soleHoldings;
+  }
+
+  void soleHoldings(int addresses) {
+    soleHoldings = addresses;
   }
 
   int registrations() {

@@ -54,7 +54,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     this.eventBus = vertx.eventBus();
     this.validator = validator;
     this.auth = auth;
-    this.subscriptions = new AddressSubscriptions(eventBus, metrics, limits.maxAddresses());
+    this.subscriptions = new AddressSubscriptions(eventBus, metrics, limits.maxAddresses(), this::giveWayForAddresses);
     this.metrics = metrics;
     this.nodeId = nodeId;
     this.sendTimeoutMs = sendTimeoutMs;
@@ -245,6 +245,21 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     closingLog.closed(cause, Level.INFO, () -> "Closed " + socket + " for a breach of the WebSocket protocol: " + cause,
         "connections closed for " + cause);
     socket.dispose();
+  }
+
+  /**
+   * {@code --max-addresses} is spent and this socket holds the most of it alone: it is closed (1008), and leaves its
+   * addresses now, so a socket that holds few of them gets the room.
+   */
+  private void giveWayForAddresses(BridgeSocket socket) {
+    int held = socket.soleHoldings();
+    metrics.closedFor(BridgeErrors.CLOSED_MAX_ADDRESSES);
+    closingLog.closed(BridgeErrors.CLOSED_MAX_ADDRESSES, Level.INFO, () -> "Closing " + socket + ": it alone holds "
+        + held + " of this node's addresses, --max-addresses is spent, and a socket holding fewer registered on a new one",
+        "connections closed to share --max-addresses");
+    socket.refuse(BridgeErrors.TOO_MANY_ADDRESSES);
+    socket.close(POLICY_VIOLATION, "holds too many of this node's addresses (--max-addresses)");
+    onClosed(socket);
   }
 
   /** Closes with 1008 and the reason; nothing more is read from it or written to it (its close handler counts it out). */

@@ -86,6 +86,22 @@ class LimitsTest extends BridgeTestBase {
   }
 
   @Test
+  void whenTheAddressBudgetIsSpentTheSocketHoldingMostOfItAloneGivesWayToOneHoldingFew() throws IOException {
+    RawWireClient hog = open(new BridgeLimits(64, 1000, 100, 100, 4));
+    RawWireClient page = wire().open();
+    for (String address : List.of("public.h1", "public.h2", "public.h3", "public.h4")) hog.register(address);
+
+    page.register("public.mine"); // admitted: no err frame before the ping's answer
+    assertEquals(err(BridgeErrors.TOO_MANY_ADDRESSES), new JsonObject(hog.readText()));
+    Frame close = hog.readFrame();
+    assertEquals(0x08, close.opcode());
+    assertEquals(1008, close.status());
+    assertEquals(1, meters.counter(BridgeMetrics.CONNECTIONS_CLOSED, "cause", BridgeErrors.CLOSED_MAX_ADDRESSES).count());
+    vertx.eventBus().publish("public.mine", "yours");
+    assertEquals("yours", new JsonObject(page.readText()).getString("body"));
+  }
+
+  @Test
   void framesBeyondTheRateAreRefusedAndASocketThatGoesOnIsClosedWith1008() throws IOException {
     BridgeClient bystander = connect(startLimited(new BridgeLimits(64, 10, 100)));
     bystander.register(Addresses.EVENTS_UPDATES);

@@ -52,7 +52,8 @@ class RegistrationBudgetTest {
   }
 
   @Test
-  void aStormOfDistinctAddressesStaysWithinTheNodesBudgetOnEveryNodeAndGoesAwayWithItsSockets() throws Exception {
+  void aStormOfDistinctAddressesStaysWithinTheNodesBudgetOnEveryNodeGivesWayToAPageAndGoesAwayWithItsSockets()
+      throws Exception {
     cluster = new TestCluster();
     GatewayNode a = cluster.start("bridge,rest", "--max-addresses", "300");
     GatewayNode b = cluster.start("bridge,rest");
@@ -63,19 +64,37 @@ class RegistrationBudgetTest {
       storm.add(socket);
       for (int n = 0; n < 64; n++) socket.sendRaw(register("public.storm." + i + "." + n));
     }
-    for (BridgeClient socket : storm) socket.ping(); // every register above has been answered
+    // Storm sockets that hold few addresses make those that hold many give way: some are closed meanwhile.
+    TestCluster.eventually("every register of the storm answered", 20, () -> registersAnswered(a) == 1280);
+    TestCluster.eventually("the cluster holds what the node holds, at most its 300", 20, () -> {
+      String now = metricsOrEmpty(a);
+      double held = PrometheusText.value(now, "livegate_bridge_addresses");
+      return held <= 300 && PrometheusText.value(now, "livegate_bridge_cluster_changes_waiting") == 0
+          && subscriptionEntries(b) == baseline + held;
+    });
 
-    String during = metrics(a);
-    assertEquals(1280 - 300, PrometheusText.value(during, REFUSED, "reason=\"too_many_addresses\""), 0.5);
-    assertTrue(PrometheusText.value(during, "livegate_bridge_addresses") <= 300, during);
-    TestCluster.eventually("the cluster holds the node's 300", 20, () -> subscriptionEntries(b) == baseline + 300);
-    BridgeClient good = cluster.connect(a);
-    assertEquals("too_many_addresses", refusalOf(good, "public.refused"), "the node's budget is spent");
+    BridgeClient page = cluster.connect(a);
+    long latency = registrationLatencyMs(page, b, "public.mine"); // room, or a storm socket that holds more gives way
+    assertTrue(latency < 1000, latency + " ms");
 
     storm.forEach(BridgeClient::close);
     TestCluster.eventually("the storm's entries leave every node's subscriptions", 30,
-        () -> subscriptionEntries(b) == baseline);
-    assertTrue(registrationLatencyMs(good, b, "public.after.storm") < 5000);
+        () -> subscriptionEntries(b) == baseline + 1); // the page's stays
+    assertTrue(registrationLatencyMs(page, b, "public.after.storm") < 5000);
+  }
+
+  private double registersAnswered(GatewayNode node) {
+    String now = metricsOrEmpty(node);
+    return PrometheusText.value(now, "livegate_bridge_frames_in_total", "type=\"register\"")
+        + PrometheusText.value(now, REFUSED, "reason=\"too_many_addresses\"");
+  }
+
+  private String metricsOrEmpty(GatewayNode node) {
+    try {
+      return metrics(node);
+    } catch (Exception e) {
+      return "";
+    }
   }
 
   @Test
