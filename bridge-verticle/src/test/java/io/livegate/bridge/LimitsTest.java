@@ -107,11 +107,11 @@ class LimitsTest extends BridgeTestBase {
     bystander.register(Addresses.EVENTS_UPDATES);
     RawWireClient wire = wire().open();
 
-    for (int i = 0; i < 25; i++) wire.writeText("{\"type\":\"ping\"}"); // a burst of 20 passes, then refusals
+    wire.writeTexts("{\"type\":\"ping\"}", 25); // a burst of 20 passes, then refusals
     assertEquals(err(BridgeErrors.RATE_LIMITED), new JsonObject(wire.readText()));
     assertTrue(refused(BridgeErrors.RATE_LIMITED) >= 1);
 
-    for (int i = 0; i < 100; i++) wire.writeText("{\"type\":\"ping\"}"); // and on: a second's worth refused
+    wire.writeTexts("{\"type\":\"ping\"}", 100); // and on: a second's worth refused
     Frame frame;
     do {
       frame = wire.readFrame();

@@ -114,7 +114,15 @@ final class RawWireClient implements AutoCloseable {
    * writes (which would be answered with a reset, and lose the close frame).
    */
   void pings(byte[] payload, int count) throws IOException {
-    byte[] one = frame(0x09, true, payload);
+    repeat(frame(0x09, true, payload), count);
+  }
+
+  /** {@code count} text frames in one write, as {@link #pings}. */
+  void writeTexts(String text, int count) throws IOException {
+    repeat(frame(0x01, true, text.getBytes(StandardCharsets.UTF_8)), count);
+  }
+
+  private void repeat(byte[] one, int count) throws IOException {
     java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream(one.length * count);
     for (int i = 0; i < count; i++) all.writeBytes(one);
     out.write(all.toByteArray());
