@@ -153,8 +153,9 @@ public final class BridgeVerticle extends VerticleBase {
     SockJsSends sends = new SockJsSends(SockJsSends.bodyLimit(config.maxFrameBytes()), registry);
     String sendPath = SockJsSends.SEND_PATH.pattern();
     router.routeWithRegex(HttpMethod.POST, sendPath).handler(sends::checkHead);
-    // The SockJS fallback transports (xhr_send) read the request body; without this they answer 500.
-    router.route(EVENTBUS_ROUTE).handler(BodyHandler.create(false)
+    // The SockJS fallback transports (xhr_send) read the request body; without this they answer 500. POST only: on a
+    // GET (a WebSocket upgrade that says Content-Length: 0) it would have read the request SockJS then upgrades.
+    router.post(EVENTBUS_ROUTE).handler(BodyHandler.create(false)
         .setBodyLimit(SockJsSends.bodyLimit(config.maxFrameBytes())));
     router.routeWithRegex(HttpMethod.POST, sendPath).handler(sends::checkBody);
     router.route(EVENTBUS_ROUTE)

@@ -75,6 +75,20 @@ class SockJsSendTest extends BridgeTestBase {
   }
 
   @Test
+  void aSockJsWebSocketUpgradeWithAnEmptyBodyIsServedAsAnyOther() throws Exception {
+    // Browsers send no Content-Length with an upgrade; a client that sends "Content-Length: 0" is served all the same.
+    RawWireClient wire = new RawWireClient(port, 0);
+    try {
+      String head = wire.request("GET", "/eventbus/000/" + UUID.randomUUID() + "/websocket", RawWireClient.upgradeHeaders(13));
+      assertTrue(head.startsWith("HTTP/1.1 101"), head);
+      assertEquals("o", wire.readText());
+    } finally {
+      wire.close();
+    }
+    assertEquals(List.of(), logged.stream().map(r -> r.getLevel() + " " + r.getMessage()).toList());
+  }
+
+  @Test
   void jsonpSendTakesItsFormAndRefusesWhatSockJsWouldChokeOn() throws Exception {
     assertEquals(200, send("jsonp_send", "d=" + java.net.URLEncoder.encode(PING, "UTF-8"), "application/x-www-form-urlencoded"));
     assertEquals(400, send("jsonp_send", "d=" + java.net.URLEncoder.encode("[null]", "UTF-8"), "application/x-www-form-urlencoded"));
