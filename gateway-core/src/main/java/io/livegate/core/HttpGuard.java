@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
@@ -15,7 +16,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Admission and deadlines of one HTTP port's connections, through Vert.x's public API (its connection handler, the
@@ -50,7 +50,7 @@ public final class HttpGuard {
   private final NodeConfig.HttpLimits limits;
   private final long reserve;
   private final FileDescriptors descriptors;
-  private final Consumer<HttpServerResponse> timedOut;
+  private final Answer timedOut;
   private final Map<HttpConnection, Tracked> tracked = new IdentityHashMap<>();
   /** The tracked connections that have not given a whole request, longest waiting first. */
   private final LinkedHashMap<HttpConnection, Tracked> unfinished = new LinkedHashMap<>();
@@ -74,10 +74,10 @@ public final class HttpGuard {
   /**
    * @param port     the port's name in the meters' {@code port} label: {@code bridge} or {@code rest}
    * @param reserve  file descriptors this port leaves free
-   * @param timedOut writes the port's 408 answer (the REST API's JSON, the bridge's text)
+   * @param timedOut the port's 408 answer (the REST API's JSON, the bridge's text)
    */
   public HttpGuard(Vertx vertx, String port, NodeConfig.HttpLimits limits, long reserve, MeterRegistry registry,
-      Consumer<HttpServerResponse> timedOut) {
+      Answer timedOut) {
     this.vertx = vertx;
     this.limits = limits;
     this.reserve = reserve;
@@ -218,10 +218,17 @@ public final class HttpGuard {
       connection.connection.close();
       return;
     }
-    response.putHeader(HttpHeaders.CONNECTION, "close");
-    timedOut.accept(response);
-    vertx.setTimer(1, id -> connection.connection.close()); // once the 408 has left
+    Buffer body = Buffer.buffer(timedOut.body());
+    response.setStatusCode(408).putHeader(HttpHeaders.CONTENT_TYPE, timedOut.contentType())
+        .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(body.length())).putHeader(HttpHeaders.CONNECTION, "close");
+    // Written whole but not ended, then closed: Vert.x's metrics count a request out once both it and its answer have
+    // ended, and this one's body never will; an answer left unended when the connection closes books it as reset.
+    // (Ended, it stayed in vertx_http_server_active_requests for good.) The client reads a whole 408 all the same.
+    response.write(body).onComplete(written -> connection.connection.close());
   }
+
+  /** What a port answers a request whose body did not arrive in time (408). */
+  public record Answer(String contentType, String body) {}
 
   private static boolean expired(Tracked connection, long now, long timeoutMs) {
     return timeoutMs > 0 && now - connection.sinceMs >= timeoutMs;

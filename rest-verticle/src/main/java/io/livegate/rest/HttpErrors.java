@@ -1,5 +1,6 @@
 package io.livegate.rest;
 
+import io.livegate.core.HttpGuard;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -64,10 +65,8 @@ final class HttpErrors {
   }
 
   /** The guard's answer to a request whose body did not arrive in time (see {@code HttpGuard}). */
-  static void timedOut(HttpServerResponse response) {
-    response.setStatusCode(408).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-        .end(new ApiError(408, "the request's body did not arrive in time").toJson().encode());
-  }
+  static final HttpGuard.Answer TIMED_OUT =
+      new HttpGuard.Answer(JSON, new ApiError(408, "the request's body did not arrive in time").toJson().encode());
 
   /** Netty's HTTP decoder fails a body it cannot read with a NumberFormatException or a DecoderException of its own. */
   private static boolean isUnreadableBody(Throwable failure) {
