@@ -27,8 +27,8 @@ import java.util.logging.Logger;
  * at a time (about 4,000 a second here, queued without bound). So the cluster hears of them through a pipe of
  * our own, at most {@link #MAX_IN_FLIGHT} changes at once, and what waits in it is ours to order and to cancel:
  * <ul>
- *   <li>the node holds consumers on at most {@code maxAddresses} addresses (those waiting for their turn included),
- *   and for a moment as many again on their way out (removals alternate with
+ *   <li>the node holds consumers on at most {@code maxAddresses} addresses (those waiting for their turn and what
+ *   waits of the cancelled included), and for a moment as many again on their way out (removals alternate with
  *   registrations, and only a registration that reached the cluster needs one), so a flood of registrations costs
  *   every node, and this pipe, a bounded heap;
  *   <li>once that budget is spent, it is shared fairly: a register on a new address by a socket that holds few
@@ -55,7 +55,7 @@ final class AddressSubscriptions {
   private long sequence;
   private int inFlight;
   private int removing; // queued or in flight
-  private int cancelledWaiting; // left before their turn, still in the queue (see compactIfMostlyCancelled)
+  private int cancelledWaiting; // left before their turn, still in the queue (removing them from it costs a scan)
   private boolean removalNext;
   /** The sockets that hold addresses alone, by how many ({@code [n]}: those that hold n): who gives way first. */
   private final List<Set<BridgeSocket>> bySoleHoldings = new ArrayList<>();
@@ -73,14 +73,14 @@ final class AddressSubscriptions {
   }
 
   /**
-   * Registers the socket on the address. False, and nothing changes, if the address is new to this node, the node holds
-   * as many as it may, and no socket holding at least two more of them alone than this one can give way.
+   * Registers the socket on the address. False, and nothing changes, if the address is new to this node and the node
+   * holds as many as it may.
    */
   boolean join(String address, BridgeSocket socket) {
     if (socket.isRegisteredOn(address)) return true;
     Subscription subscription = byAddress.get(address);
     if (subscription == null) {
-      if (byAddress.size() >= maxAddresses && !makeRoomFor(socket)) return false;
+      if (byAddress.size() + cancelledWaiting >= maxAddresses && !makeRoomFor(socket)) return false;
       subscription = new Subscription(address, metrics);
       subscription.priority = socket.causeRegistration();
       subscription.sequence = sequence++;
@@ -117,7 +117,7 @@ final class AddressSubscriptions {
    * subscriptions, or soon will be, or was (the gauge; the budget leaves out those being removed).
    */
   int addresses() {
-    return byAddress.size() + removing;
+    return byAddress.size() + removing + cancelledWaiting;
   }
 
   /** Changes waiting for their turn to reach the cluster. */
@@ -159,23 +159,12 @@ final class AddressSubscriptions {
       subscription.cancelled = true;
       cancelledWaiting++;
       metrics.clusterChangeCancelled();
-      compactIfMostlyCancelled();
     } else {
       removals.add(subscription.consumer);
       removing++;
       pump();
     }
     changed();
-  }
-
-  /**
-   * Taking one cancelled registration out of the queue costs a scan of it, so they are left to be skipped at their turn,
-   * and the queue is rebuilt once they are most of it: at most twice what waits, at a cost of one pass per half of it.
-   */
-  private void compactIfMostlyCancelled() {
-    if (cancelledWaiting < 64 || 2 * cancelledWaiting < registrations.size()) return;
-    registrations.removeIf(waiting -> waiting.cancelled);
-    cancelledWaiting = 0;
   }
 
   private void changed() {
