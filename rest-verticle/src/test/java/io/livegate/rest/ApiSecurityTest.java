@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.livegate.core.ClusterView;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeConfig.Security;
-import io.livegate.core.NodeInfo;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -142,20 +140,6 @@ class ApiSecurityTest {
       return future.await(5, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError(e);
-    }
-  }
-
-  private static final class OneNode implements ClusterView {
-    @Override public String localNodeId() {
-      return "self";
-    }
-
-    @Override public List<NodeInfo> members() {
-      return List.of();
-    }
-
-    @Override public Runnable onChange(Runnable listener) {
-      return () -> {};
     }
   }
 }

@@ -3,10 +3,8 @@ package io.livegate.rest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.livegate.core.ClusterView;
 import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
-import io.livegate.core.NodeInfo;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -63,7 +61,7 @@ class SlowClientsTest {
         d.clusterName(), d.clusterConfig(), d.inboundPermitted(), d.outboundPermitted(), d.simulatorMinMs(),
         d.simulatorMaxMs(), d.sendTimeoutMs(), 1024, d.maxFrameBytes(), d.idleTimeoutMs(), d.maxQueuedBytes())
         .withHttpLimits(new NodeConfig.HttpLimits(HEADER_MS, BODY_MS, 100, 0));
-    RestVerticle api = new RestVerticle(config, new Alone(), registry, () -> true, () -> { });
+    RestVerticle api = new RestVerticle(config, new OneNode(), registry, () -> true, () -> { });
     await(vertx.deployVerticle(api));
     port = api.actualPort();
   }
@@ -162,23 +160,6 @@ class SlowClientsTest {
       return future.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError(e);
-    }
-  }
-
-  private static final class Alone implements ClusterView {
-    @Override
-    public String localNodeId() {
-      return "alone";
-    }
-
-    @Override
-    public List<NodeInfo> members() {
-      return List.of();
-    }
-
-    @Override
-    public Runnable onChange(Runnable listener) {
-      return () -> { };
     }
   }
 }
