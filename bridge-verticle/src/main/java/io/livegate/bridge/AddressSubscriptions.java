@@ -32,8 +32,8 @@ import java.util.logging.Logger;
  * at a time (about 4,000 a second here, queued without bound). So the cluster hears of them through a pipe of
  * our own, at most {@link #MAX_IN_FLIGHT} changes at once, and what waits in it is ours to order and to cancel:
  * <ul>
- *   <li>the node holds consumers on at most {@code maxAddresses} addresses (those waiting for their turn and what
- *   waits of the cancelled included), and for a moment as many again on their way out (removals alternate with
+ *   <li>the node holds consumers on at most {@code maxAddresses} addresses (those waiting for their turn included),
+ *   and for a moment as many again on their way out (removals alternate with
  *   registrations, and only a registration that reached the cluster needs one), so a flood of registrations costs
  *   every node, and this pipe, a bounded heap;
  *   <li>once that budget is spent, it is shared fairly: a register on a new address by a socket that holds few
@@ -63,7 +63,7 @@ final class AddressSubscriptions {
   private long sequence;
   private int inFlight;
   private int removing; // queued or in flight
-  private int cancelledWaiting; // left before their turn, still in the queue (removing them from it costs a scan)
+  private int cancelledWaiting; // left before their turn, still in the queue (see compactIfMostlyCancelled)
   private boolean removalNext;
   /** The sockets that hold addresses alone, by how many ({@code [n]}: those that hold n): who gives way first. */
   private final List<Set<BridgeSocket>> bySoleHoldings = new ArrayList<>();
@@ -85,14 +85,14 @@ final class AddressSubscriptions {
   }
 
   /**
-   * Registers the socket on the address. False, and nothing changes, if the address is new to this node and the node
-   * holds as many as it may.
+   * Registers the socket on the address. False, and nothing changes, if the address is new to this node, the node holds
+   * as many as it may, and no socket holding at least two more of them alone than this one can give way.
    */
   boolean join(String address, BridgeSocket socket) {
     if (socket.isRegisteredOn(address)) return true;
     Subscription subscription = byAddress.get(address);
     if (subscription == null) {
-      if (byAddress.size() + cancelledWaiting >= maxAddresses && !makeRoomFor(socket)) return false;
+      if (byAddress.size() >= maxAddresses && !makeRoomFor(socket)) return false;
       subscription = new Subscription(address, metrics);
       if (history.keeps(address)) subscription.numbered(vertx, reads);
       subscription.priority = socket.causeRegistration();
@@ -140,7 +140,7 @@ final class AddressSubscriptions {
    * subscriptions, or soon will be, or was (the gauge; the budget leaves out those being removed).
    */
   int addresses() {
-    return byAddress.size() + removing + cancelledWaiting;
+    return byAddress.size() + removing;
   }
 
   /** Changes waiting for their turn to reach the cluster. */
@@ -183,12 +183,23 @@ final class AddressSubscriptions {
       subscription.cancelled = true;
       cancelledWaiting++;
       metrics.clusterChangeCancelled();
+      compactIfMostlyCancelled();
     } else {
       removals.add(subscription.consumer);
       removing++;
       pump();
     }
     changed();
+  }
+
+  /**
+   * Taking one cancelled registration out of the queue costs a scan of it, so they are left to be skipped at their turn,
+   * and the queue is rebuilt once they are most of it: at most twice what waits, at a cost of one pass per half of it.
+   */
+  private void compactIfMostlyCancelled() {
+    if (cancelledWaiting < 64 || 2 * cancelledWaiting < registrations.size()) return;
+    registrations.removeIf(waiting -> waiting.cancelled);
+    cancelledWaiting = 0;
   }
 
   private void changed() {

@@ -207,12 +207,13 @@ public final class BridgeVerticle extends VerticleBase {
   private Future<HttpServer> listen(Handler<HttpServerRequest> requests) {
     HttpServer created = vertx.createHttpServer(serverOptions());
     guard = new HttpGuard(vertx, "bridge", config.http(), config.http().descriptorReserve(), registry,
-        REQUEST_TIMED_OUT);
+        BridgeVerticle::guardAnswer);
     return created.requestHandler(guard.guard(created, requests)).listen(config.bridgePort(), config.httpHost());
   }
 
-  private static final HttpGuard.Answer REQUEST_TIMED_OUT =
-      new HttpGuard.Answer("text/plain; charset=utf-8", "request timeout: its body did not arrive in time\n");
+  private static HttpGuard.Answer guardAnswer(int status, String message) {
+    return new HttpGuard.Answer("text/plain; charset=utf-8", message + "\n");
+  }
 
   /**
    * Transport limits above the frame limit, so a frame a little too large gets a polite

@@ -3,6 +3,8 @@ package io.livegate.core;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
@@ -50,7 +52,7 @@ public final class HttpGuard {
   private final NodeConfig.HttpLimits limits;
   private final long reserve;
   private final FileDescriptors descriptors;
-  private final Answer timedOut;
+  private final Answers answers;
   private final Map<HttpConnection, Tracked> tracked = new IdentityHashMap<>();
   /** The tracked connections that have not given a whole request, longest waiting first. */
   private final LinkedHashMap<HttpConnection, Tracked> unfinished = new LinkedHashMap<>();
@@ -74,15 +76,15 @@ public final class HttpGuard {
   /**
    * @param port     the port's name in the meters' {@code port} label: {@code bridge} or {@code rest}
    * @param reserve  file descriptors this port leaves free
-   * @param timedOut the port's 408 answer (the REST API's JSON, the bridge's text)
+   * @param answers  how the port words the errors the guard answers (the REST API in JSON, the bridge in text)
    */
   public HttpGuard(Vertx vertx, String port, NodeConfig.HttpLimits limits, long reserve, MeterRegistry registry,
-      Answer timedOut) {
+      Answers answers) {
     this.vertx = vertx;
     this.limits = limits;
     this.reserve = reserve;
     this.descriptors = FileDescriptors.PROCESS;
-    this.timedOut = timedOut;
+    this.answers = answers;
     refusedForDescriptors = refusedCounter(registry, port, REASON_DESCRIPTORS);
     refusedForUnfinished = refusedCounter(registry, port, REASON_UNFINISHED);
     headersTimedOut = timedOutCounter(registry, port, PHASE_HEADERS);
@@ -105,6 +107,7 @@ public final class HttpGuard {
   /** Guards {@code server}'s connections and returns the request handler to give it, which passes on to {@code requests}. */
   public Handler<HttpServerRequest> guard(HttpServer server, Handler<HttpServerRequest> requests) {
     server.connectionHandler(this::opened);
+    server.invalidRequestHandler(this::invalid);
     long deadline = Math.min(positive(limits.headerTimeoutMs()), positive(limits.bodyTimeoutMs()));
     if (deadline != Long.MAX_VALUE) vertx.setPeriodic(Math.max(25, Math.min(1_000, deadline / 4)), id -> sweep());
     return request -> {
@@ -218,17 +221,47 @@ public final class HttpGuard {
       connection.connection.close();
       return;
     }
-    Buffer body = Buffer.buffer(timedOut.body());
-    response.setStatusCode(408).putHeader(HttpHeaders.CONTENT_TYPE, timedOut.contentType())
-        .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(body.length())).putHeader(HttpHeaders.CONNECTION, "close");
-    // Written whole but not ended, then closed: Vert.x's metrics count a request out once both it and its answer have
-    // ended, and this one's body never will; an answer left unended when the connection closes books it as reset.
-    // (Ended, it stayed in vertx_http_server_active_requests for good.) The client reads a whole 408 all the same.
-    response.write(body).onComplete(written -> connection.connection.close());
+    answerAndClose(connection.connection, response, 408, "the request's body did not arrive in time");
   }
 
-  /** What a port answers a request whose body did not arrive in time (408). */
+  /**
+   * A request Netty could not decode: a malformed head, one too long, or a head cut short by its connection's close
+   * (what the header deadline does to a trickling client: Netty hands the part it has on as an invalid request).
+   * Answered as Vert.x's own handler would (414, 431, else 400), in the port's words, and closed.
+   */
+  private void invalid(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+    String message = switch (status) {
+      case 414 -> "the request line is too long";
+      case 431 -> "the request's headers are too large";
+      default -> "not a well-formed HTTP request";
+    };
+    answerAndClose(request.connection(), request.response(), status, message);
+  }
+
+  /**
+   * Writes the answer whole but does not end it, then closes the connection. Vert.x's metrics count a request out once
+   * both it and its answer have ended, and these requests never end (a body that never came, a head that could not be
+   * read): an ended answer kept each in {@code vertx_http_server_active_requests} for good, while an unended one on a
+   * closed connection is booked as reset. The client reads a whole answer all the same (its Content-Length).
+   */
+  private void answerAndClose(HttpConnection connection, HttpServerResponse response, int status, String message) {
+    Answer answer = answers.answer(status, message);
+    Buffer body = Buffer.buffer(answer.body());
+    response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
+        .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(body.length())).putHeader(HttpHeaders.CONNECTION, "close");
+    response.write(body).onComplete(written -> connection.close());
+  }
+
+  /** What a port answers an error: its content type and body. */
   public record Answer(String contentType, String body) {}
+
+  /** How a port words an error it answers itself: the REST API as its JSON errors, the bridge as text. */
+  @FunctionalInterface
+  public interface Answers {
+    Answer answer(int status, String message);
+  }
 
   private static boolean expired(Tracked connection, long now, long timeoutMs) {
     return timeoutMs > 0 && now - connection.sinceMs >= timeoutMs;

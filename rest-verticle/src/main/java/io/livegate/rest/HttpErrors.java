@@ -64,9 +64,10 @@ final class HttpErrors {
     respond(ctx, new ApiError(status, sentenceFor(status, ctx.request(), maxBodyBytes)), failure);
   }
 
-  /** The guard's answer to a request whose body did not arrive in time (see {@code HttpGuard}). */
-  static final HttpGuard.Answer TIMED_OUT =
-      new HttpGuard.Answer(JSON, new ApiError(408, "the request's body did not arrive in time").toJson().encode());
+  /** The errors the guard answers itself (see {@code HttpGuard}: a body that did not arrive in time, a malformed head), as every error here. */
+  static HttpGuard.Answer guardAnswer(int status, String message) {
+    return new HttpGuard.Answer(JSON, new ApiError(status, message).toJson().encode());
+  }
 
   /** Netty's HTTP decoder fails a body it cannot read with a NumberFormatException or a DecoderException of its own. */
   private static boolean isUnreadableBody(Throwable failure) {

@@ -113,7 +113,7 @@ public final class RestVerticle extends VerticleBase {
     HttpServer created = vertx.createHttpServer(ServerTls.apply(new HttpServerOptions().setHttp2ClearTextEnabled(false),
         config.security()));
     HttpGuard guard = new HttpGuard(vertx, "rest", config.http(), config.http().descriptorReserve() / 4, registry,
-        HttpErrors.TIMED_OUT);
+        HttpErrors::guardAnswer);
     return created.requestHandler(guard.guard(created, router)).listen(config.apiPort(), config.httpHost());
   }
 
