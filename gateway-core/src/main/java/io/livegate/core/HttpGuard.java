@@ -3,6 +3,7 @@ package io.livegate.core;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Vertx;
@@ -231,6 +232,12 @@ public final class HttpGuard {
    */
   private void invalid(HttpServerRequest request) {
     Throwable cause = request.decoderResult().cause();
+    if (cause instanceof PrematureChannelClosureException) {
+      // The connection is gone already (the header deadline closed it, or its client hung up mid-head): nothing to
+      // answer, and an answer left unwritten on a closed connection books the request as reset.
+      request.connection().close();
+      return;
+    }
     int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
     String message = switch (status) {
       case 414 -> "the request line is too long";
