@@ -121,11 +121,11 @@ class BehindNginxIT {
     }
     Set<Long> all = LongStream.range(0, PUBLICATIONS).boxed().collect(Collectors.toSet());
     eventually("every publication reached the browsers of A and B", 10,
-        () -> others.stream().allMatch(br -> br.seqs.size() >= PUBLICATIONS));
+        () -> others.stream().allMatch(br -> br.log(ReconnectingBrowser.OPS).hasAll(0, PUBLICATIONS)));
     for (ReconnectingBrowser br : others) {
       assertEquals(0, br.closes.get(), "a browser of A or B stayed connected");
-      assertEquals(all, br.seqs, "a browser of A or B received every publication");
-      assertEquals(0, br.duplicates.get(), "and each once");
+      assertEquals(all, br.log(ReconnectingBrowser.OPS).distinctSeqs(), "a browser of A or B received every publication");
+      assertEquals(0, br.log(ReconnectingBrowser.OPS).counts(0, PUBLICATIONS).duplicated(), "and each once");
     }
 
     // What the traffic did to the meters of A (which published) and B (which delivered to its browsers).
