@@ -53,7 +53,7 @@ class BehindNginxIT {
   @BeforeAll
   void startThreeNodesBehindNginxWithFiftyBrowsers() throws Exception {
     // B and C join A together: A is the oldest, the active simulator.
-    cluster = OpsCluster.start(Path.of("target", "ops-it"), List.of("node-a", "node-b", "node-c"));
+    cluster = OpsCluster.start(Path.of("target", "ops-it"), List.of("node-a", "node-b", "node-c"), List.of());
     a = cluster.started().get(0);
     b = cluster.started().get(1);
     c = cluster.started().get(2);

@@ -37,9 +37,12 @@ final class JarNode implements AutoCloseable {
     this.process = process;
   }
 
-  /** Starts a node with every role that joins {@code members}; returns once it answers {@code /ready}. */
-  static JarNode start(Path jar, Path logDir, String name, String clusterName, int clusterPort, List<String> members)
-      throws Exception {
+  /**
+   * Starts a node with every role that joins {@code members}, with these settings besides ({@code --flag value}, ...);
+   * returns once it answers {@code /ready}.
+   */
+  static JarNode start(Path jar, Path logDir, String name, String clusterName, int clusterPort, List<String> members,
+      List<String> settings) throws Exception {
     int bridgePort = Ports.free();
     int apiPort = Ports.free();
     Path log = logDir.resolve(name + ".log");
@@ -50,6 +53,7 @@ final class JarNode implements AutoCloseable {
         "--http-host", "127.0.0.1", "--bridge-port", String.valueOf(bridgePort), "--api-port", String.valueOf(apiPort),
         "--cluster-host", "127.0.0.1", "--cluster-port", String.valueOf(clusterPort),
         "--members", String.join(",", members), "--cluster-name", clusterName));
+    command.addAll(settings);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     JarNode node = new JarNode(name, bridgePort, apiPort, clusterPort, log, process);
     try {
