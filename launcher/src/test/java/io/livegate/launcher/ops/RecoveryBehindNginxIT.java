@@ -206,6 +206,9 @@ class RecoveryBehindNginxIT {
     eventually("every client is back before the round", 15, () -> clients.stream().allMatch(ReconnectingBrowser::isBack));
     assertFalse(struck.isEmpty(), "the fault strikes some client");
     JarNode publishOn = cluster.live().stream().filter(n -> n != victim).findFirst().orElseThrow();
+    String where = victim == null ? "its node lives" : victim.name + ", primary copy of the history of "
+        + cluster.partitionOwners(ADDRESSES).values().stream().filter(n -> n == victim).count() + " of "
+        + ADDRESSES.size() + " addresses";
     Map<String, Long> from = published();
     long replayedBefore = sum(DeliveryLog::replayed);
     long notRecoveredBefore = sum(DeliveryLog::notRecovered);
@@ -239,7 +242,7 @@ class RecoveryBehindNginxIT {
     }
     List<Long> backMs = struck.stream().filter(c -> c.isBack() && c.backAtNanos() > struckAt)
         .map(c -> TimeUnit.NANOSECONDS.toMillis(c.backAtNanos() - struckAt)).toList();
-    Round round = new Round(fault, number, victim == null ? "its node lives" : victim.name, struck.size(),
+    Round round = new Round(fault, number, where, struck.size(),
         backMs.stream().filter(ms -> ms < TimeUnit.NANOSECONDS.toMillis(BACK_BOUND_NANOS)).count(),
         backMs.stream().max(Comparator.naturalOrder()).orElse(-1L),
         ADDRESSES.stream().mapToLong(a -> to.get(a) - from.get(a)).sum(), counts,
@@ -300,7 +303,7 @@ class RecoveryBehindNginxIT {
   }
 
   /** What one round did to the clients, summed over every client and address. */
-  private record Round(String fault, int number, String node, int struck, long backInTime, long slowestBackMs,
+  private record Round(String fault, int number, String where, int struck, long backInTime, long slowestBackMs,
       long publications, Counts counts, long notRecovered, long errFrames, long replayed, int publishFailures,
       List<String> unclean) {
     boolean clean() {
@@ -308,7 +311,7 @@ class RecoveryBehindNginxIT {
     }
 
     String line() {
-      String line = "recovery " + fault + " round " + number + "/" + ROUNDS + " (" + node + "): " + backInTime + " of "
+      String line = "recovery " + fault + " round " + number + "/" + ROUNDS + " (" + where + "): " + backInTime + " of "
           + struck + " clients back within 10 s (slowest " + slowestBackMs + " ms); " + CLIENTS + " clients x "
           + ADDRESSES.size() + " addresses, " + publications + " publications: lost " + counts.lost() + ", duplicated "
           + counts.duplicated() + ", out of order " + counts.outOfOrder() + "; not recovered " + notRecovered
