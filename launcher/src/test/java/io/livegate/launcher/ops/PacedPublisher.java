@@ -21,6 +21,7 @@ final class PacedPublisher {
   private final Map<String, String> epochs = new ConcurrentHashMap<>();
   /** Publications the node did not take (not a 202 answer, or none), as "address seq: what happened". */
   final List<String> failures = new CopyOnWriteArrayList<>();
+  private final AtomicLong slowestNanos = new AtomicLong();
   private volatile boolean running;
   private Thread thread;
 
@@ -41,10 +42,16 @@ final class PacedPublisher {
     return epochs.get(address);
   }
 
+  /** The longest a publication waited for its answer since the last {@link #start}. */
+  long slowestAnswerMs() {
+    return TimeUnit.NANOSECONDS.toMillis(slowestNanos.get());
+  }
+
   /** Starts publishing on {@code node}, paced from now (a publication late by a slow answer is caught up). */
   synchronized void start(JarNode node) {
     if (thread != null) throw new IllegalStateException("already publishing");
     running = true;
+    slowestNanos.set(0);
     thread = new Thread(() -> publishUntilStopped(node), "publisher-" + node.name);
     thread.setDaemon(true);
     thread.start();
@@ -85,8 +92,10 @@ final class PacedPublisher {
 
   private void publishNext(JarNode node, String address) {
     long seq = next.get(address).getAndIncrement();
+    long sent = System.nanoTime();
     try {
       HttpResponse<String> answer = node.post("/api/publish/" + address, new JsonObject().put("seq", seq).encode());
+      slowestNanos.accumulateAndGet(System.nanoTime() - sent, Math::max);
       if (answer.statusCode() != 202) {
         failures.add(address + " " + seq + ": " + answer.statusCode() + " " + answer.body());
         return;

@@ -247,7 +247,8 @@ class RecoveryBehindNginxIT {
         backMs.stream().max(Comparator.naturalOrder()).orElse(-1L),
         ADDRESSES.stream().mapToLong(a -> to.get(a) - from.get(a)).sum(), counts,
         sum(DeliveryLog::notRecovered) - notRecoveredBefore, sum(log -> log.errors().size()) - errorsBefore,
-        sum(DeliveryLog::replayed) - replayedBefore, publisher.failures.size() - failuresBefore, unclean);
+        sum(DeliveryLog::replayed) - replayedBefore, publisher.failures.size() - failuresBefore,
+        publisher.slowestAnswerMs(), unclean);
     rounds.add(round);
     System.out.println(round.line());
     return round;
@@ -305,7 +306,7 @@ class RecoveryBehindNginxIT {
   /** What one round did to the clients, summed over every client and address. */
   private record Round(String fault, int number, String where, int struck, long backInTime, long slowestBackMs,
       long publications, Counts counts, long notRecovered, long errFrames, long replayed, int publishFailures,
-      List<String> unclean) {
+      long slowestPublishMs, List<String> unclean) {
     boolean clean() {
       return backInTime == struck && counts.clean() && notRecovered == 0 && errFrames == 0 && publishFailures == 0;
     }
@@ -316,7 +317,7 @@ class RecoveryBehindNginxIT {
           + ADDRESSES.size() + " addresses, " + publications + " publications: lost " + counts.lost() + ", duplicated "
           + counts.duplicated() + ", out of order " + counts.outOfOrder() + "; not recovered " + notRecovered
           + ", err frames " + errFrames + ", replayed " + replayed + ", publish failures " + publishFailures
-          + (clean() ? ": clean" : ": NOT CLEAN");
+          + " (slowest answer " + slowestPublishMs + " ms)" + (clean() ? ": clean" : ": NOT CLEAN");
       return unclean.isEmpty() ? line : line + "\n  " + String.join("\n  ", unclean.subList(0, Math.min(10, unclean.size())));
     }
   }
