@@ -32,7 +32,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Issue 15's promise, nothing a client subscribed to is lost, on nodes started from the jar behind nginx (the
- * harness of {@link BehindNginxIT}): 60 raw WebSocket clients through nginx, each registered on two history
+ * harness {@link BehindNginxIT} uses, {@link OpsCluster}): 60 raw WebSocket clients through nginx, each registered on two history
  * addresses, which come back after any close with {@code headers: {since, epoch}} from the last frame they had; a
  * service publishing 50 messages a second through the REST API of a node that lives. A node is killed, a node is
  * drained, sockets are cut: every client, of every node, ends with every publication exactly once and in order.
@@ -120,10 +120,10 @@ class RecoveryBehindNginxIT {
   }
 
   /**
-   * An address's history lives in the Hazelcast partition of its name, primary copy and backup on two nodes (the
-   * server's maps are keyed, or partitioned, by the address). The node that holds the primary copy of the first of 30
-   * addresses (and of about a third of them) is killed; every publication of every address is then replayed, from
-   * either survivor, to a client that asks from the start.
+   * An address's history is one entry of the map {@code livegate.history}, keyed by the address: it lives in the
+   * Hazelcast partition of the address's name, primary copy and backup on two nodes. The node that holds the primary
+   * copy of the first of 30 addresses (and of about a third of them) is killed; every publication of every address is
+   * then replayed, from either survivor, to a client that asks from the start (since 0, the epoch it was published in).
    */
   @Test
   @Order(4)
