@@ -1,7 +1,6 @@
 package io.livegate.bridge;
 
 import io.livegate.core.HistoryHeaders;
-import io.livegate.core.PublicationHistory;
 import io.livegate.core.PublicationHistory.Kept;
 import io.livegate.core.PublicationHistory.Window;
 import io.vertx.core.Future;
@@ -42,7 +41,7 @@ final class AddressStream {
 
   private final String address;
   private final Vertx vertx;
-  private final PublicationHistory history;
+  private final HistoryReads history;
   private final BridgeMetrics metrics;
   private final Sockets sockets;
   private final int maxHeld;
@@ -55,7 +54,7 @@ final class AddressStream {
   private final Map<BridgeSocket, Recovery> recoveries = new IdentityHashMap<>();
   private boolean closed;
 
-  AddressStream(String address, Vertx vertx, PublicationHistory history, BridgeMetrics metrics, Sockets sockets,
+  AddressStream(String address, Vertx vertx, HistoryReads history, BridgeMetrics metrics, Sockets sockets,
       int maxHeld) {
     this.address = address;
     this.vertx = vertx;

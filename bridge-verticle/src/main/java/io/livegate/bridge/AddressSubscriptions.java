@@ -53,6 +53,7 @@ final class AddressSubscriptions {
   private final EventBus eventBus;
   private final Vertx vertx;
   private final PublicationHistory history;
+  private final HistoryReads reads;
   private final BridgeMetrics metrics;
   private final int maxAddresses;
   private final Map<String, Subscription> byAddress = new HashMap<>();
@@ -78,6 +79,7 @@ final class AddressSubscriptions {
     this.vertx = vertx;
     this.eventBus = vertx.eventBus();
     this.history = history;
+    this.reads = new HistoryReads(history);
     this.maxAddresses = maxAddresses;
     this.evict = evict;
   }
@@ -92,7 +94,7 @@ final class AddressSubscriptions {
     if (subscription == null) {
       if (byAddress.size() + cancelledWaiting >= maxAddresses && !makeRoomFor(socket)) return false;
       subscription = new Subscription(address, metrics);
-      if (history.keeps(address)) subscription.numbered(vertx, history);
+      if (history.keeps(address)) subscription.numbered(vertx, reads);
       subscription.priority = socket.causeRegistration();
       subscription.sequence = sequence++;
       byAddress.put(address, subscription);
@@ -263,7 +265,7 @@ final class AddressSubscriptions {
       this.address = address;
     }
 
-    void numbered(Vertx vertx, PublicationHistory history) {
+    void numbered(Vertx vertx, HistoryReads history) {
       stream = new AddressStream(address, vertx, history, metrics, this, AddressStream.MAX_HELD);
     }
 

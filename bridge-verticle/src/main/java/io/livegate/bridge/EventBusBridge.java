@@ -229,6 +229,12 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       socket.write(ServerFrames.addressRefusal(address, BridgeErrors.INVALID_SINCE, problem));
       return;
     }
+    if (!socket.takeRecoveryToken(System.nanoTime(), limits.maxRegistrations())) {
+      metrics.refused(BridgeErrors.RATE_LIMITED);
+      socket.write(ServerFrames.addressRefusal(address, BridgeErrors.RATE_LIMITED, "registers with since beyond one a "
+          + "second (after a burst of " + limits.maxRegistrations() + "): registered without recovery"));
+      return;
+    }
     subscriptions.recover(address, socket, offset, (String) epoch);
   }
 

@@ -259,6 +259,27 @@ class HistoryRecoveryTest {
   }
 
   @Test
+  void registersWithSinceBeyondTheirRateAreRegisteredWithoutRecovery() throws Exception {
+    GatewayNode small = cluster.start("bridge", "--history-size", String.valueOf(KEPT), "--max-registrations", "4");
+    String address = fresh("public.rate");
+    String epoch = cluster.post(a, "/api/publish/" + address, "{}").bodyAsJsonObject().getString("epoch");
+    BridgeClient client = cluster.connect(small);
+    for (int i = 0; i < 4; i++) {
+      registerSince(client, address, "0", epoch);
+      JsonObject marker = client.next(f -> address.equals(f.getString("address"))
+          && f.getJsonObject("headers", new JsonObject()).containsKey("recovered"), 5);
+      assertEquals("true", marker.getJsonObject("headers").getString("recovered"), "recovery " + i);
+      client.send(new JsonObject().put("type", "unregister").put("address", address));
+    }
+    registerSince(client, address, "0", epoch);
+    JsonObject err = client.next(f -> "err".equals(f.getString("type")), 5);
+    assertEquals("rate_limited", err.getString("body"), err.encode());
+    assertEquals(address, err.getString("address"));
+    cluster.awaitDelivery(a, address, client); // registered all the same, live
+    cluster.stop(small);
+  }
+
+  @Test
   void theHistoryIsMetered() throws Exception {
     String address = fresh("public.metered");
     String before = cluster.get(a, "/metrics").bodyAsString();
