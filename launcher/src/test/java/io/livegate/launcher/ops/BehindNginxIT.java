@@ -2,28 +2,24 @@ package io.livegate.launcher.ops;
 
 import static io.livegate.launcher.PrometheusText.delta;
 import static io.livegate.launcher.PrometheusText.value;
+import static io.livegate.launcher.ops.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -35,7 +31,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Operations as they happen in production, on nodes started from the built jar as processes of their own,
  * behind the repo's nginx configuration: one cluster for the whole class, whose story the tests tell in
  * order (a node is killed, one is added, one is drained). Run in the integration-test phase, after the jar
- * is built ({@code livegate.jar} names it); longer runs: {@code scripts/soak-ops.sh}.
+ * is built ({@code livegate.jar} names it); longer runs: {@code scripts/soak-ops.sh}. Recovery of what a client
+ * missed meanwhile: {@link RecoveryBehindNginxIT}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -45,41 +42,25 @@ class BehindNginxIT {
   private static final int PUBLICATIONS = Integer.getInteger("ops.publications", 120);
   private static final long RECONNECT_BOUND_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-  private final String clusterName = "ops-it-" + UUID.randomUUID();
-  private final Path workDir = Path.of("target", "ops-it");
-  private final List<String> members = new ArrayList<>();
-  private final List<JarNode> nodes = new ArrayList<>();
   private final List<ReconnectingBrowser> browsers = new ArrayList<>();
-  private final int[] clusterPorts = new int[4];
-  private Path jar;
+  private OpsCluster cluster;
   private Vertx vertx;
-  private Nginx nginx;
   private JarNode a;
   private JarNode b;
   private JarNode c;
+  private JarNode d;
 
   @BeforeAll
   void startThreeNodesBehindNginxWithFiftyBrowsers() throws Exception {
-    String jarProperty = System.getProperty("livegate.jar");
-    Assumptions.assumeTrue(jarProperty != null, "runs in the integration-test phase, against the built jar");
-    jar = Path.of(jarProperty);
-    assertTrue(Files.isRegularFile(jar), "the node jar is built: " + jar);
-    assertTrue(Files.isExecutable(Nginx.BINARY),
-        "these tests need Debian's nginx at /usr/sbin/nginx: scripts/test.sh installs it (apt-get install -y nginx)");
-    for (int i = 0; i < clusterPorts.length; i++) {
-      clusterPorts[i] = Ports.free();
-      members.add("127.0.0.1:" + clusterPorts[i]);
-    }
-    a = startNode("node-a", 0);
     // B and C join A together: A is the oldest, the active simulator.
-    CompletableFuture<JarNode> startingB = CompletableFuture.supplyAsync(() -> startNodeUnchecked("node-b", 1));
-    CompletableFuture<JarNode> startingC = CompletableFuture.supplyAsync(() -> startNodeUnchecked("node-c", 2));
-    b = startingB.get(90, TimeUnit.SECONDS);
-    c = startingC.get(90, TimeUnit.SECONDS);
-    nginx = Nginx.start(workDir.resolve("nginx"), List.of(a.bridgePort, b.bridgePort, c.bridgePort));
+    cluster = OpsCluster.start(Path.of("target", "ops-it"), List.of("node-a", "node-b", "node-c"), List.of());
+    a = cluster.started().get(0);
+    b = cluster.started().get(1);
+    c = cluster.started().get(2);
     vertx = Vertx.vertx();
     for (int i = 0; i < BROWSERS; i++) {
-      browsers.add(new ReconnectingBrowser(vertx, nginx.port, List.of("events.updates", ReconnectingBrowser.OPS)));
+      browsers.add(new ReconnectingBrowser(vertx, cluster.nginx.port,
+          List.of("events.updates", ReconnectingBrowser.OPS)));
     }
     eventually("all browsers registered through nginx", 20,
         () -> browsers.stream().allMatch(ReconnectingBrowser::isReady));
@@ -88,18 +69,18 @@ class BehindNginxIT {
   @Test
   @Order(1)
   void killedNodesBrowsersReconnectWithinTenSecondsTheOthersMissNoPublicationAndTheMetricsCountIt() throws Exception {
-    String idA = idOf(a);
-    String idB = idOf(b);
-    String idC = idOf(c);
+    String idA = a.id();
+    String idB = b.id();
+    String idC = c.id();
     Map<String, Long> perNode = browsers.stream().collect(Collectors.groupingBy(br -> br.node, Collectors.counting()));
     assertEquals(Set.of(idA, idB, idC), perNode.keySet(), "nginx spread the browsers over the three nodes: " + perNode);
     List<ReconnectingBrowser> onC = browsers.stream().filter(br -> idC.equals(br.node)).toList();
     List<ReconnectingBrowser> others = browsers.stream().filter(br -> !idC.equals(br.node)).toList();
     long onB = perNode.get(idB);
-    String metricsA = metrics(a);
-    String metricsB = metrics(b);
+    String metricsA = a.metrics();
+    String metricsB = b.metrics();
     String connections = "livegate_bridge_connections";
-    assertEquals(BROWSERS, value(metricsA, connections) + value(metricsB, connections) + value(metrics(c), connections),
+    assertEquals(BROWSERS, value(metricsA, connections) + value(metricsB, connections) + value(c.metrics(), connections),
         "the three nodes' open connections");
     assertEquals(3, value(metricsA, "livegate_cluster_nodes"));
     assertEquals(1, value(metricsA, "livegate_simulator_active"), "A, the oldest, runs the simulator");
@@ -121,16 +102,16 @@ class BehindNginxIT {
     }
     Set<Long> all = LongStream.range(0, PUBLICATIONS).boxed().collect(Collectors.toSet());
     eventually("every publication reached the browsers of A and B", 10,
-        () -> others.stream().allMatch(br -> br.seqs.size() >= PUBLICATIONS));
+        () -> others.stream().allMatch(br -> br.log(ReconnectingBrowser.OPS).hasAll(0, PUBLICATIONS)));
     for (ReconnectingBrowser br : others) {
       assertEquals(0, br.closes.get(), "a browser of A or B stayed connected");
-      assertEquals(all, br.seqs, "a browser of A or B received every publication");
-      assertEquals(0, br.duplicates.get(), "and each once");
+      assertEquals(all, br.log(ReconnectingBrowser.OPS).distinctSeqs(), "a browser of A or B received every publication");
+      assertEquals(0, br.log(ReconnectingBrowser.OPS).counts(0, PUBLICATIONS).duplicated(), "and each once");
     }
 
     // What the traffic did to the meters of A (which published) and B (which delivered to its browsers).
-    String afterA = metrics(a);
-    String afterB = metrics(b);
+    String afterA = a.metrics();
+    String afterB = b.metrics();
     assertEquals(PUBLICATIONS, delta(metricsA, afterA, "livegate_messages_published_total", "family=\"public\""));
     assertTrue(delta(metricsB, afterB, "livegate_bridge_frames_out_total", "type=\"rec\"") >= PUBLICATIONS * onB,
         "B wrote every publication to each of its " + onB + " browsers");
@@ -146,21 +127,21 @@ class BehindNginxIT {
   @Order(2)
   void aNodeAddedWhileTheClusterRunsServesNewBrowsersThroughNginxAndIsListedEverywhereAndTheDeadOneIsNot()
       throws Exception {
-    JarNode d = startNode("node-d", 3);
-    nginx.reload(List.of(a.bridgePort, b.bridgePort, d.bridgePort));
-    Set<String> expected = Set.of(idOf(a), idOf(b), idOf(d));
+    d = cluster.add("node-d");
+    cluster.routeTo(List.of(a, b, d));
+    Set<String> expected = Set.of(a.id(), b.id(), d.id());
     for (JarNode node : List.of(a, b, d)) {
-      eventually(node.name + " lists A, B and D, not C", 10, () -> listedIds(node).equals(expected));
+      eventually(node.name + " lists A, B and D, not C", 10, () -> node.listedIds().equals(expected));
     }
 
     List<ReconnectingBrowser> newcomers = new ArrayList<>();
-    for (int i = 0; i < 30; i++) newcomers.add(new ReconnectingBrowser(vertx, nginx.port, List.of("events.updates")));
+    for (int i = 0; i < 30; i++) newcomers.add(new ReconnectingBrowser(vertx, cluster.nginx.port, List.of("events.updates")));
     try {
       eventually("the new browsers registered", 15, () -> newcomers.stream().allMatch(ReconnectingBrowser::isReady));
-      String idD = idOf(d);
+      String idD = d.id();
       long onD = newcomers.stream().filter(br -> idD.equals(br.node)).count();
       assertTrue(onD > 0, "nginx sends new browsers to D too");
-      eventually("A reports D's connections", 10, () -> connectionsOf(a, idD) == onD);
+      eventually("A reports D's connections", 10, () -> a.connectionsOf(idD) == onD);
     } finally {
       newcomers.forEach(ReconnectingBrowser::stop);
     }
@@ -170,9 +151,8 @@ class BehindNginxIT {
   @Order(3)
   void sigtermDrainsANodeThatExitsZeroWhileItsBrowsersComeBackOnTheOthersAndTheOthersLogNoException()
       throws Exception {
-    JarNode d = nodes.get(nodes.size() - 1);
-    String idB = idOf(b);
-    Set<String> remaining = Set.of(idOf(a), idOf(d));
+    String idB = b.id();
+    Set<String> remaining = Set.of(a.id(), d.id());
     List<ReconnectingBrowser> onB = browsers.stream().filter(br -> idB.equals(br.node)).toList();
     assertFalse(onB.isEmpty(), "B holds browsers");
     long logOfA = Files.size(a.log);
@@ -190,7 +170,7 @@ class BehindNginxIT {
       assertEquals((short) 1012, br.lastCloseCode, "closed with 1012 (Service Restart): reconnect");
       assertTrue(remaining.contains(br.node), br.node);
     }
-    eventually("A and D no longer list B", 10, () -> listedIds(a).equals(remaining) && listedIds(d).equals(remaining));
+    eventually("A and D no longer list B", 10, () -> a.listedIds().equals(remaining) && d.listedIds().equals(remaining));
     for (JarNode other : List.of(a, d)) {
       String since = Files.readString(other.log).substring((int) (other == a ? logOfA : logOfD));
       List<String> bad = since.lines().filter(line -> line.contains("Exception") || line.contains("SEVERE")).toList();
@@ -203,31 +183,7 @@ class BehindNginxIT {
   void stopEverything() throws Exception {
     browsers.forEach(ReconnectingBrowser::stop);
     if (vertx != null) vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    if (nginx != null) nginx.close();
-    for (JarNode node : nodes) node.terminate();
-    for (JarNode node : nodes) {
-      try {
-        node.awaitExit(20);
-      } finally {
-        node.close();
-      }
-    }
-  }
-
-  private JarNode startNode(String name, int index) throws Exception {
-    JarNode node = JarNode.start(jar, workDir, name, clusterName, clusterPorts[index], members);
-    synchronized (nodes) {
-      nodes.add(node);
-    }
-    return node;
-  }
-
-  private JarNode startNodeUnchecked(String name, int index) {
-    try {
-      return startNode(name, index);
-    } catch (Exception e) {
-      throw new IllegalStateException(name + " did not start", e);
-    }
+    if (cluster != null) cluster.close();
   }
 
   /** Publishes {"seq": 0..PUBLICATIONS-1} on public.ops through the node's REST API, one every 40 ms. */
@@ -242,44 +198,5 @@ class BehindNginxIT {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static String metrics(JarNode node) throws Exception {
-    return node.get("/metrics").body();
-  }
-
-  private static JsonArray clusterNodes(JarNode node) throws Exception {
-    return new JsonArray(node.get("/api/cluster/nodes").body());
-  }
-
-  private static String idOf(JarNode node) throws Exception {
-    return clusterNodes(node).stream().map(JsonObject.class::cast).filter(n -> n.getBoolean("self"))
-        .findFirst().orElseThrow().getString("id");
-  }
-
-  private static Set<String> listedIds(JarNode node) {
-    try {
-      return clusterNodes(node).stream().map(n -> ((JsonObject) n).getString("id")).collect(Collectors.toSet());
-    } catch (Exception e) {
-      return Set.of();
-    }
-  }
-
-  private static long connectionsOf(JarNode asked, String id) {
-    try {
-      return clusterNodes(asked).stream().map(JsonObject.class::cast).filter(n -> id.equals(n.getString("id")))
-          .findFirst().map(n -> n.getLong("connections", -1L)).orElse(-1L);
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
-  private static void eventually(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) return;
-      Thread.sleep(100);
-    }
-    throw new AssertionError("not within " + seconds + " s: " + what);
   }
 }

@@ -1,5 +1,7 @@
 package io.livegate.launcher.ops;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,7 +12,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /** A node started from the built jar as a process of its own, on loopback, its output in a log file. */
 final class JarNode implements AutoCloseable {
@@ -19,20 +23,26 @@ final class JarNode implements AutoCloseable {
   final String name;
   final int bridgePort;
   final int apiPort;
+  final int clusterPort;
   final Path log;
   private final Process process;
+  private volatile String id;
 
-  private JarNode(String name, int bridgePort, int apiPort, Path log, Process process) {
+  private JarNode(String name, int bridgePort, int apiPort, int clusterPort, Path log, Process process) {
     this.name = name;
     this.bridgePort = bridgePort;
     this.apiPort = apiPort;
+    this.clusterPort = clusterPort;
     this.log = log;
     this.process = process;
   }
 
-  /** Starts a node with every role that joins {@code members}; returns once it answers {@code /ready}. */
-  static JarNode start(Path jar, Path logDir, String name, String clusterName, int clusterPort, List<String> members)
-      throws Exception {
+  /**
+   * Starts a node with every role that joins {@code members}, with these settings besides ({@code --flag value}, ...);
+   * returns once it answers {@code /ready}.
+   */
+  static JarNode start(Path jar, Path logDir, String name, String clusterName, int clusterPort, List<String> members,
+      List<String> settings) throws Exception {
     int bridgePort = Ports.free();
     int apiPort = Ports.free();
     Path log = logDir.resolve(name + ".log");
@@ -43,9 +53,15 @@ final class JarNode implements AutoCloseable {
         "--http-host", "127.0.0.1", "--bridge-port", String.valueOf(bridgePort), "--api-port", String.valueOf(apiPort),
         "--cluster-host", "127.0.0.1", "--cluster-port", String.valueOf(clusterPort),
         "--members", String.join(",", members), "--cluster-name", clusterName));
+    command.addAll(settings);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    JarNode node = new JarNode(name, bridgePort, apiPort, log, process);
-    node.awaitReady(60);
+    JarNode node = new JarNode(name, bridgePort, apiPort, clusterPort, log, process);
+    try {
+      node.awaitReady(60);
+    } catch (Exception | AssertionError e) {
+      node.close();
+      throw e;
+    }
     return node;
   }
 
@@ -87,6 +103,42 @@ final class JarNode implements AutoCloseable {
   HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
     return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  String metrics() throws IOException, InterruptedException {
+    return get("/metrics").body();
+  }
+
+  JsonArray clusterNodes() throws IOException, InterruptedException {
+    return new JsonArray(get("/api/cluster/nodes").body());
+  }
+
+  /** Its id in the cluster, as {@code /api/cluster/nodes} and the bridge's {@code bridge.ping} name it. */
+  String id() throws IOException, InterruptedException {
+    if (id == null) {
+      id = clusterNodes().stream().map(JsonObject.class::cast).filter(n -> n.getBoolean("self"))
+          .findFirst().orElseThrow().getString("id");
+    }
+    return id;
+  }
+
+  /** The ids this node lists in {@code /api/cluster/nodes}, or none if it does not answer. */
+  Set<String> listedIds() {
+    try {
+      return clusterNodes().stream().map(n -> ((JsonObject) n).getString("id")).collect(Collectors.toSet());
+    } catch (Exception e) {
+      return Set.of();
+    }
+  }
+
+  /** The connections this node reports for the node {@code id}, or -1. */
+  long connectionsOf(String id) {
+    try {
+      return clusterNodes().stream().map(JsonObject.class::cast).filter(n -> id.equals(n.getString("id")))
+          .findFirst().map(n -> n.getLong("connections", -1L)).orElse(-1L);
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   private URI uri(String path) {
