@@ -53,6 +53,7 @@ final class AddressStream {
   /** Sockets recovering (their live frames wait), or recovered and not to get again what they were sent. */
   private final Map<BridgeSocket, Recovery> recoveries = new IdentityHashMap<>();
   private boolean closed;
+  private final boolean[] catchUps = new boolean[CATCH_UP_AFTER_MS.length];
 
   AddressStream(String address, Vertx vertx, HistoryReads history, BridgeMetrics metrics, Sockets sockets,
       int maxHeld) {
@@ -212,7 +213,7 @@ final class AddressStream {
     }
     recovery.waiting.clear();
     if (recovery.floor <= delivered) recoveries.remove(socket); // the stream is past all it was sent
-    for (long after : CATCH_UP_AFTER_MS) vertx.setTimer(after, id -> catchUp());
+    scheduleCatchUps();
   }
 
   /** A fresh stream takes its count from the history, so that a hole right after it is seen (and filled). */
@@ -221,6 +222,22 @@ final class AddressStream {
       epoch = window.epoch();
       delivered = window.newest();
       deliverHeldInTurn();
+    }
+  }
+
+  /**
+   * Reads the history's newest again, {@link #CATCH_UP_AFTER_MS} after a recovery: once for all the recoveries of a
+   * reconnect storm, not once each.
+   */
+  private void scheduleCatchUps() {
+    for (int i = 0; i < CATCH_UP_AFTER_MS.length; i++) {
+      int slot = i;
+      if (catchUps[slot]) continue;
+      catchUps[slot] = true;
+      vertx.setTimer(CATCH_UP_AFTER_MS[slot], id -> {
+        catchUps[slot] = false;
+        catchUp();
+      });
     }
   }
 
