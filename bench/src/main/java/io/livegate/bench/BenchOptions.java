@@ -64,7 +64,8 @@ record BenchOptions(
 
         --urls                   bridge WebSocket URLs (ws://host:port/eventbus/websocket), comma separated
         --publish-mode           rest (POST --publish-url) | cluster (a Hazelcast cluster member publishing
-                                 on the event bus)                                    default rest
+                                 on the event bus) | cluster-kept (a cluster member sending each to
+                                 livegate.publish: kept and numbered like REST's)      default rest
         --publish-url            template with {channel}, e.g. http://127.0.0.1:8081/api/publish/{channel}
         --cluster-name, --members, --cluster-host, --cluster-port, --cluster-config
                                  cluster mode: join like a node (defaults: livegate, 127.0.0.1, 127.0.0.1,
@@ -149,8 +150,8 @@ record BenchOptions(
     }
     if (urls.isEmpty()) throw new BadOption("--urls is required");
     String publishMode = v.get("publish-mode");
-    if (!publishMode.equals("rest") && !publishMode.equals("cluster")) {
-      throw new BadOption("--publish-mode is rest or cluster");
+    if (!List.of("rest", "cluster", "cluster-kept").contains(publishMode)) {
+      throw new BadOption("--publish-mode is rest, cluster or cluster-kept");
     }
     if (publishMode.equals("rest") && !v.get("publish-url").contains("{channel}")) {
       throw new BadOption("--publish-url (with {channel}) is required in rest mode");

@@ -6,6 +6,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -30,6 +31,8 @@ final class ClusterPublisher implements Publisher {
   private final Context context;
   private final String[] addresses;
   private final String pad;
+  /** {@code --publish-mode cluster-kept}: through livegate.publish (kept and numbered), not straight on the address. */
+  private final boolean kept;
 
   private ClusterPublisher(BenchOptions opt, Vertx vertx) {
     this.vertx = vertx;
@@ -37,6 +40,7 @@ final class ClusterPublisher implements Publisher {
     this.addresses = new String[opt.channels()];
     for (int k = 0; k < addresses.length; k++) addresses[k] = opt.channelAddress(k);
     this.pad = "x".repeat(opt.payload());
+    this.kept = opt.publishMode().equals("cluster-kept");
   }
 
   static Future<Publisher> start(BenchOptions opt) {
@@ -79,7 +83,12 @@ final class ClusterPublisher implements Publisher {
     // A JsonObject, as the REST API publishes a JSON body: the nodes see the same message either way.
     JsonObject body = new JsonObject().put("seq", seq).put("sent", sentNanos);
     if (!pad.isEmpty()) body.put("pad", pad);
-    vertx.eventBus().publish(addresses[channel], body);
+    if (kept) {
+      // The way a backend service publishes so that browsers can recover what they missed (README, History).
+      vertx.eventBus().send("livegate.publish", body, new DeliveryOptions().addHeader("address", addresses[channel]));
+    } else {
+      vertx.eventBus().publish(addresses[channel], body);
+    }
   }
 
   @Override

@@ -10,7 +10,7 @@ import io.vertx.core.Future;
 interface Publisher {
 
   static Future<Publisher> start(BenchOptions opt) {
-    return opt.publishMode().equals("cluster") ? ClusterPublisher.start(opt) : RestPublisher.start(opt);
+    return opt.publishMode().startsWith("cluster") ? ClusterPublisher.start(opt) : RestPublisher.start(opt);
   }
 
   Context context();

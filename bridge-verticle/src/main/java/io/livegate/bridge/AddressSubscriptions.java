@@ -1,6 +1,11 @@
 package io.livegate.bridge;
 
+import io.livegate.core.HistoryHeaders;
+import io.livegate.core.PublicationHistory;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -46,6 +51,9 @@ final class AddressSubscriptions {
   static final int MAX_IN_FLIGHT = 4;
 
   private final EventBus eventBus;
+  private final Vertx vertx;
+  private final PublicationHistory history;
+  private final HistoryReads reads;
   private final BridgeMetrics metrics;
   private final int maxAddresses;
   private final Map<String, Subscription> byAddress = new HashMap<>();
@@ -65,9 +73,13 @@ final class AddressSubscriptions {
    * @param evict closes a socket for the address budget's sake, and leaves its addresses before it returns (so the
    *              room is made)
    */
-  AddressSubscriptions(EventBus eventBus, BridgeMetrics metrics, int maxAddresses, Consumer<BridgeSocket> evict) {
+  AddressSubscriptions(Vertx vertx, PublicationHistory history, BridgeMetrics metrics, int maxAddresses,
+      Consumer<BridgeSocket> evict) {
     this.metrics = metrics;
-    this.eventBus = eventBus;
+    this.vertx = vertx;
+    this.eventBus = vertx.eventBus();
+    this.history = history;
+    this.reads = new HistoryReads(history);
     this.maxAddresses = maxAddresses;
     this.evict = evict;
   }
@@ -82,6 +94,7 @@ final class AddressSubscriptions {
     if (subscription == null) {
       if (byAddress.size() + cancelledWaiting >= maxAddresses && !makeRoomFor(socket)) return false;
       subscription = new Subscription(address, metrics);
+      if (history.keeps(address)) subscription.numbered(vertx, reads);
       subscription.priority = socket.causeRegistration();
       subscription.sequence = sequence++;
       byAddress.put(address, subscription);
@@ -96,10 +109,20 @@ final class AddressSubscriptions {
     return true;
   }
 
+  /**
+   * The socket, just registered on the address (which keeps a history), asks for what it missed after {@code since} in
+   * {@code epoch}: see {@link AddressStream#recover}.
+   */
+  void recover(String address, BridgeSocket socket, long since, String epoch) {
+    Subscription subscription = byAddress.get(address);
+    if (subscription != null && subscription.stream != null) subscription.stream.recover(socket, since, epoch);
+  }
+
   void leave(String address, BridgeSocket socket) {
     if (!socket.leave(address)) return;
     Subscription subscription = byAddress.get(address);
     subscription.sockets.remove(socket);
+    if (subscription.stream != null) subscription.stream.leave(socket);
     if (subscription.sockets.isEmpty()) {
       changeSoleHoldings(socket, -1);
       retire(subscription);
@@ -155,6 +178,7 @@ final class AddressSubscriptions {
   /** No socket is left on it: a registration still waiting is dropped, a consumer is queued for removal. */
   private void retire(Subscription subscription) {
     byAddress.remove(subscription.address);
+    if (subscription.stream != null) subscription.stream.close();
     if (subscription.consumer == null) {
       subscription.cancelled = true;
       cancelledWaiting++;
@@ -194,6 +218,7 @@ final class AddressSubscriptions {
     long queuedAt = subscription.queuedAtNanos;
     subscription.consumer = eventBus.consumer(subscription.address, subscription::dispatch);
     subscription.consumer.completion().onComplete(done -> {
+      subscription.live.tryComplete();
       if (done.failed()) {
         LOG.warning("The cluster did not take the bridge's registration on " + subscription.address + ": "
             + done.cause().getMessage() + "; publications from other nodes may not reach its browsers");
@@ -218,11 +243,16 @@ final class AddressSubscriptions {
     changed();
   }
 
-  /** One address: its consumer (null until its registration's turn) and the local sockets registered on it. */
-  private static final class Subscription {
+  /**
+   * One address: its consumer (null until its registration's turn), the local sockets registered on it, and, if the
+   * address keeps a history, the stream that puts its numbered publications in order.
+   */
+  private static final class Subscription implements AddressStream.Sockets {
     private final String address;
     private final BridgeMetrics metrics;
     private final List<BridgeSocket> sockets = new ArrayList<>();
+    private final Promise<Void> live = Promise.promise();
+    private AddressStream stream;
     private final long queuedAtNanos = System.nanoTime();
     private MessageConsumer<Object> consumer;
     private long priority;
@@ -235,12 +265,56 @@ final class AddressSubscriptions {
       this.address = address;
     }
 
+    void numbered(Vertx vertx, HistoryReads history) {
+      stream = new AddressStream(address, vertx, history, metrics, this, AddressStream.MAX_HELD);
+    }
+
+    @Override
+    public List<BridgeSocket> all() {
+      return sockets;
+    }
+
+    @Override
+    public Future<Void> live() {
+      return live.future();
+    }
+
     void dispatch(Message<Object> message) {
       if (sockets.isEmpty()) return;
       if (message.isSend()) {
         nextSocket().deliver(address, message);
+      } else if (stream != null && message.headers().contains(HistoryHeaders.OFFSET)) {
+        inTurn(message);
       } else {
         broadcast(message);
+      }
+    }
+
+    /** A numbered publication goes through the stream, which hands it on in the order of its offset. */
+    private void inTurn(Message<Object> message) {
+      long offset;
+      try {
+        offset = Long.parseLong(message.headers().get(HistoryHeaders.OFFSET));
+      } catch (NumberFormatException e) {
+        broadcast(message); // not numbered by us: as it is
+        return;
+      }
+      String epoch = message.headers().get(HistoryHeaders.EPOCH);
+      ServerFrame frame = encode(message);
+      if (frame == null) return;
+      if (epoch == null) {
+        broadcastFrame(frame);
+      } else {
+        stream.arrived(offset, epoch, frame);
+      }
+    }
+
+    private ServerFrame encode(Message<Object> message) {
+      try {
+        return ServerFrames.rec(address, message.body(), message.headers(), null);
+      } catch (EncodeException e) {
+        LOG.warning("Dropped a message published to " + address + ": its body is not JSON (" + e.getMessage() + ")");
+        return null;
       }
     }
 
@@ -251,13 +325,11 @@ final class AddressSubscriptions {
     }
 
     private void broadcast(Message<Object> message) {
-      ServerFrame frame;
-      try {
-        frame = ServerFrames.rec(address, message.body(), message.headers(), null);
-      } catch (EncodeException e) {
-        LOG.warning("Dropped a message published to " + address + ": its body is not JSON (" + e.getMessage() + ")");
-        return;
-      }
+      ServerFrame frame = encode(message);
+      if (frame != null) broadcastFrame(frame);
+    }
+
+    private void broadcastFrame(ServerFrame frame) {
       long now = System.nanoTime();
       int written = 0;
       try {

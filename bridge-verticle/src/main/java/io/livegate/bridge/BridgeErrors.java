@@ -38,6 +38,16 @@ public final class BridgeErrors {
    */
   public static final String TOO_MANY_ADDRESSES = "too_many_addresses";
 
+  /**
+   * A register whose {@code since} is not a decimal offset, is ahead of the address's newest, or comes without
+   * {@code epoch} ({@code err} with the address and a message; the socket is registered all the same, live).
+   */
+  public static final String INVALID_SINCE = "invalid_since";
+  /** A register with {@code since} on an address that keeps no history ({@code --history-addresses}); registered, live. */
+  public static final String NO_HISTORY = "no_history";
+  /** A {@code publish} on an address that keeps a history, which could not keep it (the cluster did not answer): not published. */
+  public static final String PUBLISH_FAILED = "publish_failed";
+
   /** Connecting: this bridge lets no browser in without a token ({@code --anonymous false}). */
   public static final String TOKEN_REQUIRED = "token_required";
   /** Connecting: the token is not signed by the configured key, not a JWT, or its {@code channels} claim is wrong. */
@@ -69,7 +79,7 @@ public final class BridgeErrors {
 
   public static final List<String> ALL = List.of(INVALID_JSON, MISSING_TYPE, INVALID_TYPE, MISSING_ADDRESS,
       ACCESS_DENIED, FRAME_TOO_LARGE, INVALID_HEADERS, INVALID_REPLY_ADDRESS, ADDRESS_TOO_LONG, RATE_LIMITED,
-      TOO_MANY_REGISTRATIONS, TOO_MANY_ADDRESSES);
+      TOO_MANY_REGISTRATIONS, TOO_MANY_ADDRESSES, INVALID_SINCE, NO_HISTORY, PUBLISH_FAILED);
   /** Why a connection was not admitted, or was ended for its token. */
   public static final List<String> CONNECTION_REFUSALS = List.of(TOKEN_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED);
   /** Why the bridge closed a connection that it had admitted. */

@@ -32,6 +32,12 @@ final class BridgeMetrics {
   static final String CLUSTER_REGISTER = "register";
   static final String CLUSTER_UNREGISTER = "unregister";
   static final String CONNECTIONS_CLOSED = "livegate.bridge.connections.closed";
+  static final String RECOVERIES = "livegate.history.recoveries";
+  static final String REPLAYED = "livegate.history.replayed";
+  static final String GAPS = "livegate.history.gaps";
+  static final String RECOVERY_RECOVERED = "recovered";
+  static final String RECOVERY_NOT_RECOVERED = "not_recovered";
+  static final String RECOVERY_INVALID = "invalid";
 
   private final AtomicInteger connections = new AtomicInteger();
   private final Map<FrameType, Counter> framesIn = new EnumMap<>(FrameType.class);
@@ -45,6 +51,9 @@ final class BridgeMetrics {
   private final Map<String, Timer> clusterChanges = new HashMap<>();
   private final Counter clusterChangesCancelled;
   private final Map<String, Counter> closedByCause = new HashMap<>();
+  private final Map<String, Counter> recoveries = new HashMap<>();
+  private final Counter replayed;
+  private final Counter gaps;
 
   BridgeMetrics(MeterRegistry registry) {
     Gauge.builder(CONNECTIONS, connections, AtomicInteger::get)
@@ -57,6 +66,17 @@ final class BridgeMetrics {
     for (String reason : BridgeErrors.ALL) {
       refused.put(reason, registry.counter(FRAMES_REFUSED, "reason", reason));
     }
+    for (String outcome : List.of(RECOVERY_RECOVERED, RECOVERY_NOT_RECOVERED, RECOVERY_INVALID)) {
+      recoveries.put(outcome, Counter.builder(RECOVERIES).tag("outcome", outcome)
+          .description("registers with since on this node, by outcome: recovered (replayed from the history), "
+              + "not_recovered (told so: the history no longer had it), invalid (refused: invalid_since, no_history)")
+          .register(registry));
+    }
+    replayed = Counter.builder(REPLAYED).description("publications this node sent again from the history on a recovery")
+        .register(registry);
+    gaps = Counter.builder(GAPS)
+        .description("holes in an address's offsets this node could not fill from the history (skipped)")
+        .register(registry);
     slowConsumers = Counter.builder(SLOW_CONSUMERS)
         .description("Browser connections dropped because they did not read what was sent to them")
         .register(registry);
@@ -111,6 +131,18 @@ final class BridgeMetrics {
   }
 
   /** One frame written to one socket. */
+  void recovery(String outcome) {
+    recoveries.get(outcome).increment();
+  }
+
+  void replayed(int publications) {
+    replayed.increment(publications);
+  }
+
+  void historyGap() {
+    gaps.increment();
+  }
+
   void sent(FrameType type, int frames) {
     if (frames > 0) framesOut.get(type).increment(frames);
   }

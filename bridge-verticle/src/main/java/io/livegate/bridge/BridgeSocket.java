@@ -37,6 +37,7 @@ final class BridgeSocket {
   private long refusalWindowStartNanos;
   private int refusedInWindow;
   private TokenBucket registrationTokens;
+  private TokenBucket recoveryTokens;
   private long registrationsCaused;
   private int soleHoldings;
   private boolean closed;
@@ -80,6 +81,15 @@ final class BridgeSocket {
   boolean takeRegistrationToken(long nowNanos, int perSecond, int burst) {
     if (registrationTokens == null) registrationTokens = new TokenBucket(perSecond, burst);
     return registrationTokens.take(nowNanos);
+  }
+
+  /**
+   * Registers with {@code since}, each a read of the history: one a second, after a burst of {@code burst} (a page
+   * that reconnects recovers all its addresses at once).
+   */
+  boolean takeRecoveryToken(long nowNanos, int burst) {
+    if (recoveryTokens == null) recoveryTokens = new TokenBucket(1, burst);
+    return recoveryTokens.take(nowNanos);
   }
 
   /**

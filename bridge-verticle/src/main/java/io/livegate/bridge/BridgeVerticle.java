@@ -3,6 +3,8 @@ package io.livegate.bridge;
 import io.livegate.core.ClusterView;
 import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.PublicationHistory;
+import io.livegate.core.Publications;
 import io.livegate.core.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -46,8 +48,16 @@ public final class BridgeVerticle extends VerticleBase {
   private volatile boolean draining;
   private final AllowedOrigins origins;
   private EventBusBridge bridge;
+  private Publications publications;
 
+  /** A bridge whose node keeps no history: every publication goes out as it is. */
   public BridgeVerticle(NodeConfig config, ClusterView cluster, MeterRegistry registry) {
+    this(config, cluster, registry, null);
+  }
+
+  /** @param publications how this node publishes (keeping what the history keeps); null: without history */
+  public BridgeVerticle(NodeConfig config, ClusterView cluster, MeterRegistry registry, Publications publications) {
+    this.publications = publications;
     this.config = config;
     this.cluster = cluster;
     this.metrics = new BridgeMetrics(registry);
@@ -59,9 +69,10 @@ public final class BridgeVerticle extends VerticleBase {
   public Future<?> start() {
     PermittedAddresses permitted = new PermittedAddresses(config.inboundPermitted(), config.outboundPermitted());
     BrowserAuth auth = new BrowserAuth(vertx, config.security().browserTokens(), permitted);
+    if (publications == null) publications = new Publications(vertx.eventBus(), PublicationHistory.NONE);
     bridge = new EventBusBridge(vertx, new FrameValidator(config.maxFrameBytes()), auth,
         metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs(), config.maxQueuedBytes(),
-        config.limits());
+        config.limits(), publications);
     RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade((ContextInternal) context, frameLimit(),
         config.maxFrameBytes(), config.maxQueuedBytes(), bridge::accept);
     Router router = Router.router(vertx);

@@ -4,6 +4,8 @@ import io.livegate.bridge.FrameValidator.Accepted;
 import io.livegate.bridge.FrameValidator.Refused;
 import io.livegate.bridge.FrameValidator.Verdict;
 import io.livegate.core.Addresses;
+import io.livegate.core.HistoryHeaders;
+import io.livegate.core.Publications;
 import io.livegate.core.NodeConfig;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
@@ -42,6 +44,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private final long idleTimeoutMs;
   private final int maxQueuedBytes;
   private final NodeConfig.BridgeLimits limits;
+  private final Publications publications;
   private final Set<BridgeSocket> sockets = new HashSet<>();
   private final ClosingLog closingLog;
   private boolean draining;
@@ -49,12 +52,14 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private String drainReason;
 
   EventBusBridge(Vertx vertx, FrameValidator validator, BrowserAuth auth, BridgeMetrics metrics, String nodeId, long sendTimeoutMs,
-      long idleTimeoutMs, int maxQueuedBytes, NodeConfig.BridgeLimits limits) {
+      long idleTimeoutMs, int maxQueuedBytes, NodeConfig.BridgeLimits limits, Publications publications) {
     this.vertx = vertx;
     this.eventBus = vertx.eventBus();
     this.validator = validator;
     this.auth = auth;
-    this.subscriptions = new AddressSubscriptions(eventBus, metrics, limits.maxAddresses(), this::giveWayForAddresses);
+    this.publications = publications;
+    this.subscriptions = new AddressSubscriptions(vertx, publications.history(), metrics, limits.maxAddresses(),
+        this::giveWayForAddresses);
     this.metrics = metrics;
     this.nodeId = nodeId;
     this.sendTimeoutMs = sendTimeoutMs;
@@ -164,13 +169,13 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     }
     InboundFrame frame = ((Accepted) verdict).frame();
     if (frame.type() == FrameType.REGISTER && !socket.isRegisteredOn(frame.address())) {
-      register(socket, frame.address());
+      register(socket, frame);
       return;
     }
     metrics.accepted(frame.type());
     switch (frame.type()) {
       case SEND -> send(socket, frame);
-      case PUBLISH -> eventBus.publish(frame.address(), frame.body(), frame.deliveryOptions(sendTimeoutMs));
+      case PUBLISH -> publish(socket, frame);
       case UNREGISTER -> subscriptions.leave(frame.address(), socket);
       default -> { } // PING: touch() above is all a keep-alive needs; REGISTER: already registered there
     }
@@ -180,7 +185,8 @@ final class EventBusBridge implements Handler<SockJSSocket> {
    * A registration on an address new to this socket, within the socket's budgets (how many, how fast) and the node's
    * (how many distinct addresses): every node's copy of the cluster's subscriptions pays for it.
    */
-  private void register(BridgeSocket socket, String address) {
+  private void register(BridgeSocket socket, InboundFrame frame) {
+    String address = frame.address();
     if (socket.registrations() >= limits.maxRegistrations()) {
       refuse(socket, BridgeErrors.TOO_MANY_REGISTRATIONS);
     } else if (!socket.takeRegistrationToken(System.nanoTime(), limits.maxRegistrationsPerSecond(), limits.registrationBurst())) {
@@ -189,7 +195,59 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       refuse(socket, BridgeErrors.TOO_MANY_ADDRESSES);
     } else {
       metrics.accepted(FrameType.REGISTER);
+      if (frame.headers() != null && frame.headers().containsKey(HistoryHeaders.SINCE)) recover(socket, frame);
     }
+  }
+
+  /**
+   * A register with {@code since} (and {@code epoch}): the socket first gets what it missed, if the history has it
+   * ({@link AddressStream#recover}). A {@code since} that cannot be a place in a history is refused with an {@code err}
+   * frame on the address; the registration stands, live.
+   */
+  private void recover(BridgeSocket socket, InboundFrame frame) {
+    String address = frame.address();
+    Object since = frame.headers().getValue(HistoryHeaders.SINCE);
+    Object epoch = frame.headers().getValue(HistoryHeaders.EPOCH);
+    String problem = null;
+    long offset = -1;
+    if (!publications.history().keeps(address)) {
+      metrics.refused(BridgeErrors.NO_HISTORY);
+      metrics.recovery(BridgeMetrics.RECOVERY_INVALID);
+      socket.write(ServerFrames.addressRefusal(address, BridgeErrors.NO_HISTORY, address + " keeps no history"));
+      return;
+    }
+    if (!(since instanceof String text) || !text.matches("[0-9]{1,18}")) {
+      problem = "since must be an offset: a decimal number of at most 18 digits";
+    } else if (!(epoch instanceof String e) || e.isEmpty() || e.length() > HistoryHeaders.MAX_EPOCH_LENGTH) {
+      problem = "since needs the epoch its offset was in (headers.epoch of the frames received)";
+    } else {
+      offset = Long.parseLong(text);
+    }
+    if (problem != null) {
+      metrics.refused(BridgeErrors.INVALID_SINCE);
+      metrics.recovery(BridgeMetrics.RECOVERY_INVALID);
+      socket.write(ServerFrames.addressRefusal(address, BridgeErrors.INVALID_SINCE, problem));
+      return;
+    }
+    if (!socket.takeRecoveryToken(System.nanoTime(), limits.maxRegistrations())) {
+      metrics.refused(BridgeErrors.RATE_LIMITED);
+      socket.write(ServerFrames.addressRefusal(address, BridgeErrors.RATE_LIMITED, "registers with since beyond one a "
+          + "second (after a burst of " + limits.maxRegistrations() + "): registered without recovery"));
+      return;
+    }
+    subscriptions.recover(address, socket, offset, (String) epoch);
+  }
+
+  /**
+   * A browser's publish: through {@link Publications}, so that an address that keeps a history keeps it too. If the
+   * history could not, nothing is published and the browser is told ({@code publish_failed}).
+   */
+  private void publish(BridgeSocket socket, InboundFrame frame) {
+    publications.publish(frame.address(), frame.body(), frame.deliveryOptions(sendTimeoutMs).getHeaders())
+        .onFailure(e -> {
+          LOG.fine(() -> "A publication on " + frame.address() + " was not kept: " + e);
+          if (!socket.isClosed()) refuse(socket, BridgeErrors.PUBLISH_FAILED);
+        });
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.livegate.bridge;
 
+import io.livegate.core.HistoryHeaders;
 import io.vertx.core.MultiMap;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -23,6 +24,28 @@ final class ServerFrames {
     if (headers != null && !headers.isEmpty()) frame.put("headers", headersJson(headers));
     if (replyAddress != null) frame.put("replyAddress", replyAddress);
     return new ServerFrame(FrameType.REC, BrowserJson.encode(frame));
+  }
+
+  /**
+   * After a register with {@code since}: {@code {"type":"rec","address":A,"body":null,"headers":{"recovered":..,
+   * "offset":..,"epoch":..[,"replayed":..]}}}; {@code epoch} is left out when the address has no history at all.
+   */
+  static ServerFrame marker(String address, boolean recovered, long offset, String epoch, int replayed) {
+    JsonObject headers = new JsonObject().put(HistoryHeaders.RECOVERED, Boolean.toString(recovered))
+        .put(HistoryHeaders.OFFSET, Long.toString(offset));
+    if (epoch != null) headers.put(HistoryHeaders.EPOCH, epoch);
+    if (recovered) headers.put(HistoryHeaders.REPLAYED, Integer.toString(replayed));
+    return new ServerFrame(FrameType.REC, new JsonObject().put("type", FrameType.REC.wire()).put("address", address)
+        .putNull("body").put("headers", headers).encode());
+  }
+
+  /**
+   * {@code {"type":"err","address":A,"body":reason,"message":..}}: a refusal about one address whose registration
+   * carries on (the stock client hands it to that address's handlers, with the message).
+   */
+  static ServerFrame addressRefusal(String address, String reason, String message) {
+    return new ServerFrame(FrameType.ERR, new JsonObject().put("type", FrameType.ERR.wire()).put("address", address)
+        .put("body", reason).put("message", message).encode());
   }
 
   /** {@code {"type":"err","body":reason}}: a refused client frame. */

@@ -29,6 +29,19 @@ public final class Addresses {
   /** Cluster-wide map holding the simulator's events, by id: the truth a new simulator resumes from. */
   public static final String EVENTS_MAP = "gateway.events";
 
+  /** Cluster-wide map holding the history of each address that keeps one ({@link PublicationHistory}). */
+  public static final String HISTORY_MAP = "livegate.history";
+
+  /**
+   * Where a backend service that is a cluster member publishes so that the publication is kept and numbered like one
+   * through the REST API: a send (or request: the reply is {@code {"address","offset","epoch"}}) with the target in
+   * the {@link HistoryHeaders#ADDRESS} header. A plain publish on the target still reaches browsers, unnumbered.
+   */
+  public static final String PUBLISH = "livegate.publish";
+
+  /** Default addresses whose publications are kept (regular expressions, full match). */
+  public static final List<String> DEFAULT_HISTORY = List.of("public\\..+", "chat\\..+");
+
   /** Default permitted addresses (regular expressions, full match), browser to server. */
   public static final List<String> DEFAULT_INBOUND =
       List.of("events\\.snapshot", "bridge\\.ping", "chat\\.[A-Za-z0-9_.:-]+");

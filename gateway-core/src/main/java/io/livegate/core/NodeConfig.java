@@ -33,6 +33,7 @@ import java.util.Set;
  * @param warmUp           whether the node exercises its bridge privately before it reports ready (so the JIT has
  *                         compiled the handshake and fan-out before clients come)
  * @param http             deadlines and admission of the HTTP connections of both ports
+ * @param history          which addresses keep a history of their publications, and how much of it
  */
 public record NodeConfig(
     Set<Role> roles,
@@ -57,7 +58,38 @@ public record NodeConfig(
     BridgeLimits limits,
     Security security,
     boolean warmUp,
-    HttpLimits http) {
+    HttpLimits http,
+    History history) {
+
+  /** Without a history setting of its own: the defaults. */
+  public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
+      List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
+      List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
+      int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes, int eventBusPort, BridgeLimits limits, Security security,
+      boolean warmUp, HttpLimits http) {
+    this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
+        inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
+        idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http, History.DEFAULTS);
+  }
+
+  /**
+   * The history of publications ({@link PublicationHistory}): kept in the cluster with one backup.
+   *
+   * @param addresses    regular expressions (full match) of the addresses that keep one; none: no history
+   * @param size         publications kept per address, the newest
+   * @param ttlMs        how long a publication is kept
+   * @param maxAddresses addresses whose history one node holds (the primary copies); beyond, the least used is dropped
+   *                     (its next publication starts a new epoch)
+   * @param addressBytes what one address's history may take (bodies and headers); beyond, its oldest are dropped
+   */
+  public record History(List<String> addresses, int size, long ttlMs, int maxAddresses, int addressBytes) {
+    public static final History DEFAULTS = new History(Addresses.DEFAULT_HISTORY, 1000, 300_000, 1000, 256 * 1024);
+    public static final History NONE = new History(List.of(), 1000, 300_000, 1000, 256 * 1024);
+
+    public boolean enabled() {
+      return !addresses.isEmpty();
+    }
+  }
 
   /** Without HTTP limits of its own: the defaults. */
   public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
@@ -67,7 +99,7 @@ public record NodeConfig(
       boolean warmUp) {
     this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
         inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
-        idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, HttpLimits.DEFAULTS);
+        idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, HttpLimits.DEFAULTS, History.DEFAULTS);
   }
 
   /**
@@ -215,13 +247,22 @@ public record NodeConfig(
   public NodeConfig withHttpLimits(HttpLimits httpLimits) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, httpLimits);
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, httpLimits,
+        history);
+  }
+
+  public NodeConfig withHistory(History newHistory) {
+    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
+        newHistory);
   }
 
   /** This configuration with the bridge's settings that the {@code with} methods change. */
   private NodeConfig with(long idleMs, int queuedBytes, BridgeLimits bridgeLimits, Security newSecurity) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity, warmUp, http);
+        maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity, warmUp, http,
+        history);
   }
 }

@@ -3,19 +3,24 @@ package io.livegate.launcher;
 import com.hazelcast.core.HazelcastInstance;
 import io.livegate.bridge.BridgeVerticle;
 import io.livegate.core.Addresses;
+import io.livegate.core.HistoryHeaders;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.PublicationHistory;
+import io.livegate.core.Publications;
 import io.livegate.core.Role;
 import io.livegate.rest.RestVerticle;
 import io.livegate.simulator.SimulatorVerticle;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -37,6 +42,7 @@ public final class GatewayNode {
   private final Vertx vertx;
   private final HazelcastClusterView cluster;
   private final PrometheusMeterRegistry registry;
+  private final Publications publications;
   private volatile boolean ready;
   private BridgeVerticle bridge;
   private volatile BridgeWarmUp.Outcome warmedUp;
@@ -44,11 +50,13 @@ public final class GatewayNode {
   private final Promise<Void> drainStarted = Promise.promise();
   private final Promise<Void> drained = Promise.promise();
 
-  private GatewayNode(NodeConfig config, Vertx vertx, HazelcastClusterView cluster, PrometheusMeterRegistry registry) {
+  private GatewayNode(NodeConfig config, Vertx vertx, HazelcastClusterView cluster, PrometheusMeterRegistry registry,
+      PublicationHistory history) {
     this.config = config;
     this.vertx = vertx;
     this.cluster = cluster;
     this.registry = registry;
+    this.publications = new Publications(vertx.eventBus(), history);
   }
 
   /** Joins the cluster and deploys the roles; fails with a {@link StartupFailure}. */
@@ -72,7 +80,11 @@ public final class GatewayNode {
             // (Vert.x's own node id is another UUID in vertx-hazelcast 5.)
             String nodeId = hazelcast.getCluster().getLocalMember().getUuid().toString();
             NodeLog.nodeJoined(nodeId);
-            GatewayNode node = new GatewayNode(config, vertx, new HazelcastClusterView(hazelcast, nodeId), registry);
+            PublicationHistory history = config.history().enabled()
+                ? new HazelcastHistory(vertx, hazelcast, config.history(), registry)
+                : PublicationHistory.NONE;
+            GatewayNode node = new GatewayNode(config, vertx, new HazelcastClusterView(hazelcast, nodeId), registry,
+                history);
             return node.deployRoles().recover(e -> node.close().transform(closed -> Future.failedFuture(e)));
           });
     } catch (StartupFailure e) {
@@ -164,17 +176,19 @@ public final class GatewayNode {
     Gauge.builder("livegate.cluster.nodes", cluster, c -> c.members().size())
         .description("members of the cluster this node sees").register(registry);
     NodeMetrics.countPublications(vertx.eventBus(), registry);
-    Future<?> deployed = vertx.eventBus().consumer(Addresses.nodeStatus(nodeId()), this::answerStatus).completion();
+    Future<?> deployed = vertx.eventBus().consumer(Addresses.nodeStatus(nodeId()), this::answerStatus).completion()
+        .compose(v -> vertx.eventBus().consumer(Addresses.PUBLISH, this::publishForService).completion());
     if (config.has(Role.SIMULATOR)) {
       deployed = deployed.compose(v -> vertx.deployVerticle(new SimulatorVerticle(config, cluster, registry)));
     }
     if (config.has(Role.BRIDGE)) {
-      bridge = new BridgeVerticle(config, cluster, registry);
+      bridge = new BridgeVerticle(config, cluster, registry, publications);
       deployed = deployed.compose(v -> deploy(bridge, "bridge", "--bridge-port", config.bridgePort()));
     }
     if (config.has(Role.REST)) {
       deployed = deployed.compose(v ->
-          deploy(new RestVerticle(config, cluster, registry, this::isReady, this::drain), "REST API", "--api-port",
+          deploy(new RestVerticle(config, cluster, registry, this::isReady, this::drain, publications), "REST API",
+              "--api-port",
               config.apiPort()));
     }
     return deployed.compose(v -> warmUp()).map(v -> {
@@ -207,6 +221,34 @@ public final class GatewayNode {
     request.reply(new JsonObject()
         .put("connections", bridge == null ? 0 : bridge.openConnections())
         .put("draining", draining.get()));
+  }
+
+  /**
+   * A cluster member's publication ({@link Addresses#PUBLISH}, the target in the {@code address} header), kept and
+   * numbered like one through the REST API. Its sender may ask for a reply: where it went, or why not (400 bad
+   * address or body, 503 the history could not keep it).
+   */
+  private void publishForService(Message<Object> message) {
+    String address = message.headers().get(HistoryHeaders.ADDRESS);
+    if (address == null || address.isEmpty() || address.length() > Addresses.MAX_LENGTH || Addresses.isInternal(address)) {
+      message.fail(400, "the address header must name an address of at most " + Addresses.MAX_LENGTH
+          + " characters, not an internal one");
+      return;
+    }
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(message.headers()).remove(HistoryHeaders.ADDRESS);
+    publications.publish(address, message.body(), headers).onComplete(done -> {
+      if (done.succeeded()) {
+        JsonObject reply = new JsonObject().put("address", address);
+        if (done.result() != null) {
+          reply.put(HistoryHeaders.OFFSET, Long.toString(done.result().offset())).put(HistoryHeaders.EPOCH, done.result().epoch());
+        }
+        message.reply(reply);
+      } else if (done.cause() instanceof EncodeException) {
+        message.fail(400, "the body of a kept publication must be JSON");
+      } else {
+        message.fail(503, "the history could not keep the publication: " + done.cause().getMessage());
+      }
+    });
   }
 
   private void logStarted() {

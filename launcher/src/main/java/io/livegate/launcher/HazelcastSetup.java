@@ -1,10 +1,16 @@
 package io.livegate.launcher;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.XmlConfigBuilder;
+import io.livegate.core.Addresses;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.Role;
 import java.io.FileInputStream;
@@ -47,7 +53,28 @@ final class HazelcastSetup {
         .setAttribute(ATTR_BRIDGE_PORT, String.valueOf(node.bridgePort()))
         .setAttribute(ATTR_API_PORT, String.valueOf(node.apiPort()))
         .setAttribute(ATTR_STARTED_AT, String.valueOf(startedAt));
+    if (config.getMapConfigOrNull(Addresses.HISTORY_MAP) == null) config.addMapConfig(historyMap(node.history()));
     return config;
+  }
+
+  /**
+   * The history's map ({@link HazelcastHistory}), unless the cluster config names one of its own: one entry per
+   * address, kept as objects (appending is an entry processor, so a copy per publication would cost the whole
+   * history), one synchronous backup, at most {@code --history-max-addresses} primary entries per node (the least
+   * used go first: a flood of new addresses evicts itself before a busy one), and an entry outlives its newest
+   * publication by an hour, so a quiet address keeps its epoch and offset.
+   */
+  static MapConfig historyMap(NodeConfig.History history) {
+    return new MapConfig(Addresses.HISTORY_MAP)
+        .setInMemoryFormat(InMemoryFormat.OBJECT)
+        .setBackupCount(1)
+        .setReadBackupData(false)
+        .setStatisticsEnabled(true)
+        .setTimeToLiveSeconds((int) Math.min(Integer.MAX_VALUE, history.ttlMs() / 1000 + 3600))
+        .setEvictionConfig(new EvictionConfig()
+            .setEvictionPolicy(EvictionPolicy.LFU)
+            .setMaxSizePolicy(MaxSizePolicy.PER_NODE)
+            .setSize(history.maxAddresses()));
   }
 
   private static Config load(String file) {

@@ -64,6 +64,16 @@ public final class NodeSettings {
       new Setting("--max-addresses", "MAX_ADDRESSES", String.valueOf(NodeConfig.BridgeLimits.DEFAULT_MAX_ADDRESSES),
           "distinct addresses this node's browsers may be registered on together (each is an entry in every node's "
               + "copy of the cluster's subscriptions); beyond, a register on a new one is refused (too_many_addresses)"),
+      new Setting("--history-addresses", "HISTORY_ADDRESSES", String.join(",", Addresses.DEFAULT_HISTORY),
+          "addresses whose publications the cluster keeps, numbered, for browsers that reconnect to have what they "
+              + "missed: comma separated regular expressions; empty: none"),
+      new Setting("--history-size", "HISTORY_SIZE", "1000", "publications kept per address (the newest)"),
+      new Setting("--history-ttl-ms", "HISTORY_TTL_MS", "300000", "how long a kept publication is kept"),
+      new Setting("--history-max-addresses", "HISTORY_MAX_ADDRESSES", "1000",
+          "addresses whose history one node holds; beyond, the least used one's is dropped (its next publication "
+              + "starts a new epoch)"),
+      new Setting("--history-address-bytes", "HISTORY_ADDRESS_BYTES", "262144",
+          "what one address's history may take (bodies and headers); beyond, its oldest publications are dropped"),
       new Setting("--http-header-timeout-ms", "HTTP_HEADER_TIMEOUT_MS", "10000",
           "close an HTTP connection (either port) that has not sent a request's headers this long after it opened or "
               + "after its previous answer; 0: never"),
@@ -152,7 +162,13 @@ public final class NodeSettings {
             number(v, "--http-header-timeout-ms", 0, 3_600_000),
             number(v, "--http-body-timeout-ms", 0, 3_600_000),
             (int) number(v, "--max-unfinished-connections", 1, 10_000_000),
-            (int) number(v, "--fd-reserve", 0, 1_000_000)));
+            (int) number(v, "--fd-reserve", 0, 1_000_000)),
+        new NodeConfig.History(
+            patterns(v, "--history-addresses"),
+            (int) number(v, "--history-size", 1, 1_000_000),
+            number(v, "--history-ttl-ms", 1000, 7L * 24 * 3600 * 1000),
+            (int) number(v, "--history-max-addresses", 1, 10_000_000),
+            (int) number(v, "--history-address-bytes", 1024, 1024 * 1024 * 1024)));
     if (config.simulatorMaxMs() < config.simulatorMinMs()) {
       throw new BadSetting("--simulator-max-ms must not be below --simulator-min-ms");
     }

@@ -2,6 +2,9 @@ package io.livegate.rest;
 
 import io.livegate.core.Addresses;
 import io.livegate.core.ClusterView;
+import io.livegate.core.HistoryHeaders;
+import io.livegate.core.PublicationHistory;
+import io.livegate.core.Publications;
 import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeInfo;
@@ -60,6 +63,7 @@ public final class RestVerticle extends VerticleBase {
   private final Runnable drain;
   private AsyncMap<String, JsonObject> events;
   private HttpServer server;
+  private Publications publications;
 
   /**
    * @param ready whether the node has joined the cluster and deployed its roles (and is not draining)
@@ -67,6 +71,13 @@ public final class RestVerticle extends VerticleBase {
    */
   public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, BooleanSupplier ready,
       Runnable drain) {
+    this(config, cluster, registry, ready, drain, null);
+  }
+
+  /** @param publications how this node publishes (keeping what the history keeps); null: without history */
+  public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, BooleanSupplier ready,
+      Runnable drain, Publications publications) {
+    this.publications = publications;
     this.config = config;
     this.cluster = cluster;
     this.registry = registry;
@@ -76,6 +87,7 @@ public final class RestVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    if (publications == null) publications = new Publications(vertx.eventBus(), PublicationHistory.NONE);
     Router router = Router.router(vertx);
     mountCors(router);
     mountOperations(router);
@@ -291,8 +303,18 @@ public final class RestVerticle extends VerticleBase {
 
   private void publish(RoutingContext ctx) {
     String address = ServiceAddresses.check(ctx.pathParam("address"));
-    vertx.eventBus().publish(address, JsonBody.decode(ctx.body()));
-    answer(ctx, 202, new JsonObject().put("address", address).put("published", true));
+    publications.publish(address, JsonBody.decode(ctx.body()), null)
+        .onSuccess(stamp -> answer(ctx, 202, published(address, stamp)))
+        .onFailure(e -> ctx.fail(new ApiError(503, "the history could not keep the publication; nothing was published")));
+  }
+
+  /** 202's body: where the publication went; on an address that keeps a history, its offset and epoch too. */
+  private static JsonObject published(String address, PublicationHistory.Stamp stamp) {
+    JsonObject body = new JsonObject().put("address", address).put("published", true);
+    if (stamp != null) {
+      body.put(HistoryHeaders.OFFSET, Long.toString(stamp.offset())).put(HistoryHeaders.EPOCH, stamp.epoch());
+    }
+    return body;
   }
 
   private void send(RoutingContext ctx) {
