@@ -162,6 +162,20 @@ describe('live-bus.js', () => {
     assert.deepEqual(outcomes[1], { address: 'chat.x', replayed: 95, offset: 100, epoch: 'e1', refetched: true });
   });
 
+  it('forgets the position when the marker brings no epoch (the address keeps nothing), and cannot refetch', async () => {
+    const bus = openBus();
+    const outcomes = [];
+    bus.subscribe('chat.x', () => {}, { onNotRecovered: (info) => outcomes.push(info) });
+    current().deliver('chat.x', rec(4, 'four'));
+    await reconnect();
+    current().deliver('chat.x', { body: null, headers: { recovered: 'false', offset: '0' } });
+    assert.deepEqual(outcomes.map((o) => [o.offset, o.epoch, o.previous]), [[0, null, { offset: 4, epoch: 'e1' }]]);
+    assert.equal(bus.position('chat.x'), null);
+    assert.equal(bus.refetch('chat.x', 50), false);
+    await reconnect();
+    assert.deepEqual(current().sent, [{ type: 'register', address: 'chat.x', headers: {} }]);
+  });
+
   it('takes an err frame that answers its since as not recovered, and registers without since until it sees an offset', async () => {
     const bus = openBus();
     const outcomes = [];

@@ -332,7 +332,7 @@
     /** The bridge's answer to a registration with since: every missed message came before it, or none. */
     onMarker(channel, headers) {
       const offset = Number(headers.offset);
-      const epoch = String(headers.epoch);
+      const epoch = headers.epoch === undefined ? null : String(headers.epoch);   // none: the address keeps nothing
       const refetched = channel.refetching;
       channel.awaitingMarker = false;
       channel.refetching = false;
@@ -346,7 +346,7 @@
       }
       const previous = refetched && channel.beforeGap ? channel.beforeGap : channel.position();
       channel.beforeGap = previous;
-      channel.offset = offset;
+      channel.offset = epoch === null ? null : offset;
       channel.epoch = epoch;
       this.notify(channel, 'onNotRecovered',
         { address: channel.address, offset, epoch, previous, refetched, error: null });
