@@ -1,33 +1,29 @@
 // The dashboard's chat in real headless Chromium across reconnects, over live-bus.js and the history of
 // chat.lobby: two real nodes (A and B, --history-size 60) behind a balancer that sends each connection to the
 // first node that accepts it. The tests run in order and share the cluster and the page; the first kills node A.
+// Then one node whose history keeps lines for 2 s only (--history-ttl-ms), for a page that finds nothing to re-fetch.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { startBalancer } from './support/balancer.mjs';
 import { launchBrowser, openPage } from './support/browser.mjs';
 import { getJson, killNode, planCluster, postJson, startNode } from './support/nodes.mjs';
 
+const EventBus = createRequire(import.meta.url)('@vertx/eventbus-bridge-client.js');
 const HISTORY_SIZE = 60;
+const HISTORY_TTL_MS = 2000;
 const REFETCHED = 50;   // dashboard.js: CHAT_REFETCH_LINES
-let cluster, a, b, balancer, browser, page;
+let balancer, browser, page;   // of the describe block running
 const away = [];   // {from, to} of the times the test held the page away: refused connections are expected then
 
 describe('the dashboard\'s chat across reconnects', () => {
+  let cluster, a, b;
   before(async () => {
-    cluster = await planCluster(['history-a', 'history-b']);
+    cluster = await serve(['history-a', 'history-b'], ['--history-size', String(HISTORY_SIZE)]);
     [a, b] = cluster.nodes;
-    for (const node of cluster.nodes) node.args.push('--history-size', String(HISTORY_SIZE));
-    await startNode(a, cluster.scratch);
-    await startNode(b, cluster.scratch);
-    balancer = await startBalancer([a, b]);
-    browser = await launchBrowser();
   });
 
-  after(async () => {
-    if (browser) await browser.close();
-    if (balancer) await balancer.close();
-    if (cluster) await cluster.stop();
-  });
+  after(() => stopServing(cluster));
 
   it('shows the lines published while its node was killed once each, in order, and how many it recovered', async () => {
     page = await openPage(browser, balancer.url + '/');
@@ -74,7 +70,57 @@ describe('the dashboard\'s chat across reconnects', () => {
   });
 });
 
+describe('the dashboard\'s chat with a history that keeps lines for 2 s', () => {
+  let cluster, node;
+  before(async () => {
+    cluster = await serve(['history-ttl'], ['--history-ttl-ms', String(HISTORY_TTL_MS)]);
+    [node] = cluster.nodes;
+  });
+
+  after(() => stopServing(cluster));
+
+  it('away longer than the history keeps anything: marks the gap, finds nothing to re-fetch and says lines were missed', async () => {
+    page = await openPage(browser, balancer.url + '/');
+    await waitLive(page);
+    await publishUntilSeen(node, page);
+    const [seen] = await publish(node, ['seen before']);
+    await waitForChat(page, 'seen before');
+
+    await whileAway(async () => {
+      balancer.cut();
+      await waitNotLive(page);
+      await publish(node, ['expired 1', 'expired 2']);
+      await untilNotKept(node, seen);
+    });
+    const note = await waitForRecovery(page, 'missed');
+    assert.deepEqual(note, { count: '0', text: 'Lines sent while away were missed: the chat no longer keeps them.' });
+
+    await publish(node, ['after the gap']);
+    await waitForChat(page, 'after the gap');
+    assert.deepEqual(await chatLines(page, /^(seen|expired|after) |^GAP$/), ['seen before', 'GAP', 'after the gap']);
+    assertNoProblems();
+  });
+});
+
 // ---- helpers ------------------------------------------------------------------------------------------
+
+/** Nodes with these settings, started one after the other (else each forms a cluster of its own), behind a balancer. */
+async function serve(names, settings) {
+  const cluster = await planCluster(names);
+  for (const node of cluster.nodes) {
+    node.args.push(...settings);
+    await startNode(node, cluster.scratch);
+  }
+  balancer = await startBalancer(cluster.nodes);
+  browser = await launchBrowser();
+  return cluster;
+}
+
+async function stopServing(cluster) {
+  if (browser) await browser.close();
+  if (balancer) await balancer.close();
+  if (cluster) await cluster.stop();
+}
 
 /** Holds new connections off while `during` runs (the page cannot come back early), then lets it back. */
 async function whileAway(during) {
@@ -100,6 +146,28 @@ function isRefusedAttempt(problem) {
   return problem.kind === 'console'
     && ((/^Failed to load resource: net::ERR_[A-Z_]+$/.test(problem.text) && problem.url.startsWith(`${balancer.url}/eventbus/`))
       || problem.text.startsWith(`WebSocket connection to '${balancer.url.replace('http', 'ws')}/eventbus/`));
+}
+
+/**
+ * Waits until the node's history no longer has what came after `since` ({offset, epoch} of a publication): asked
+ * with the stock client, as a page would ask, until the answer is recovered=false.
+ */
+async function untilNotKept(node, since) {
+  const deadline = Date.now() + 10000;
+  while (Date.now() < deadline) {
+    const bus = new EventBus(`${node.url}/eventbus`);
+    const recovered = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no recovery marker within 5 s')), 5000);
+      bus.onopen = () => bus.registerHandler('chat.lobby', { since: since.offset, epoch: since.epoch }, (error, message) => {
+        if (error || message.body !== null || !message.headers.recovered) return;
+        clearTimeout(timer);
+        resolve(message.headers.recovered);
+      });
+    }).finally(() => bus.close());
+    if (recovered === 'false') return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the history still keeps chat.lobby after offset ${since.offset}`);
 }
 
 async function publish(node, texts) {
