@@ -1,14 +1,16 @@
 // The stock client alone, from Node (@vertx/eventbus-bridge-client.js over sockjs-client, from npm), against two
 // real nodes with a small history (--history-size 10): registerHandler(address, {since, epoch}, handler) after a
 // reconnect gets what it missed, in order, then the recovered marker, then live messages; with a since older
-// than the history keeps it gets the recovered=false marker first.
+// than the history keeps it gets the recovered=false marker first. And live-bus.js over it, in Node.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
+import { startBalancer } from './support/balancer.mjs';
 import { planCluster, postJson, startNode } from './support/nodes.mjs';
 
 const require = createRequire(import.meta.url);
 const EventBus = require('@vertx/eventbus-bridge-client.js');
+const LiveBus = require('../../../../bridge-verticle/src/main/resources/webroot/live-bus.js');
 
 const HISTORY_SIZE = 10;
 const ADDRESS = 'chat.stock-client';
@@ -89,6 +91,39 @@ describe('the stock client with since and epoch', () => {
     assert.deepEqual(got.errors, []);
     late.close();
   });
+
+  it('live-bus.js over it in Node: a subscription whose socket was cut gets what it missed, then onRecovered', async () => {
+    const balancer = await startBalancer([a]);
+    const got = { messages: [], errors: [] };
+    const outcomes = [];
+    const states = [];
+    const bus = new LiveBus(`${balancer.url}/eventbus`, { EventBus, minDelayMs: 50, onState: ({ state }) => states.push(state) });
+    const address = 'chat.live-bus-in-node';
+    bus.subscribe(address, (message) => got.messages.push(message), {
+      onRecovered: (info) => outcomes.push(info), onNotRecovered: (info) => outcomes.push(info),
+    });
+    bus.start();
+    try {
+      await publishUntilReceived(a, got, address);
+      await publish(a, ['before'], address);
+      await waitFor(() => bodies(got).includes('before'), 'the message before the cut');
+
+      balancer.hold();
+      balancer.cut();
+      await waitFor(() => states.at(-1) === 'reconnecting', 'the cut seen');
+      await publish(b, ['missed 1', 'missed 2'], address);
+      balancer.release();
+      await waitFor(() => outcomes.length > 0, 'the recovery');
+      assert.deepEqual(outcomes.map((o) => [o.replayed, o.refetched]), [[2, false]], JSON.stringify(outcomes));
+      await publish(a, ['after'], address);
+      await waitFor(() => bodies(got).includes('after'), 'the live message after the recovery');
+      assert.deepEqual(bodies(got).filter((text) => !text.startsWith('probe')), ['before', 'missed 1', 'missed 2', 'after']);
+    } finally {
+      bus.stop();
+      await balancer.close();
+    }
+    await waitFor(() => states.at(-1) === 'stopped', 'stop() to close the connection');
+  });
 });
 
 // ---- helpers ------------------------------------------------------------------------------------------
@@ -118,23 +153,23 @@ const isMarker = (message) => message.body === null && message.headers && messag
 const bodies = (got) => got.messages.filter((m) => !isMarker(m)).map((m) => m.body.text);
 
 /** Publishes each text in turn through the node's REST API; the 202 answers' {offset, epoch}. */
-async function publish(node, texts) {
+async function publish(node, texts, address = ADDRESS) {
   const answers = [];
   for (const text of texts) {
-    const answer = await postJson(`${node.api}/api/publish/${ADDRESS}`, { text });
+    const answer = await postJson(`${node.api}/api/publish/${address}`, { text });
     assert.equal(answer.status, 202, JSON.stringify(answer.body));
     answers.push(answer.body);
   }
   return answers;
 }
 
-async function publishUntilReceived(node, got) {
+async function publishUntilReceived(node, got, address = ADDRESS) {
   for (let i = 0; i < 50; i++) {
-    await publish(node, [`probe ${i}`]);
+    await publish(node, [`probe ${i}`], address);
     const arrived = await waitFor(() => bodies(got).includes(`probe ${i}`), 'a probe', 200).then(() => true, () => false);
     if (arrived) return;
   }
-  throw new Error(`${ADDRESS} never reached the client`);
+  throw new Error(`${address} never reached the client`);
 }
 
 async function waitFor(condition, what, timeoutMs = WAIT_MS) {

@@ -56,7 +56,8 @@
      *   connectTimeoutMs: an attempt not open by then counts as failed
      *   onOpen(bus): connected (every subscription is already registered again); ask for state here, or
      *     register per-connection handlers with register()
-     *   onState({state, attempt, delayMs, reason}): state is 'connecting', 'live', 'reconnecting' or 'offline'
+     *   onState({state, attempt, delayMs, reason}): state is 'connecting', 'live', 'reconnecting', 'offline' or
+     *     'stopped' (after stop())
      *   onBridgeError(frame): an err frame that no handler took (e.g. access_denied)
      *   EventBus: the stock client's constructor (default: the global EventBus of vertx-eventbus.js)
      */
@@ -78,6 +79,7 @@
       this.connectTimer = null;
       this.openedAt = null;
       this.lastDropReason = null;
+      this.stopped = false;
       if (typeof root.addEventListener === 'function') {
         root.addEventListener('online', () => this.retryNow());
         root.addEventListener('offline', () => this.pauseWhileOffline());
@@ -138,7 +140,7 @@
 
     /** The browser says the network is gone: stop trying until 'online'. An open connection may survive it. */
     pauseWhileOffline() {
-      if (this.isOpen()) return;
+      if (this.isOpen() || this.stopped) return;
       if (this.bus !== null) {
         this.drop('the browser is offline');   // the running attempt; onClosed then reports offline
         return;
@@ -149,7 +151,17 @@
     }
 
     start() {
+      this.stopped = false;
       this.connect();
+    }
+
+    /** Closes the connection and tries no more, until start(); subscriptions and positions are kept. */
+    stop() {
+      this.stopped = true;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      if (this.bus) this.drop('stopped');
+      else this.report('stopped');
     }
 
     isOpen() {
@@ -163,7 +175,7 @@
 
     /** Skips the wait: tries at once (the user asked, or the network came back). */
     retryNow() {
-      if (this.bus !== null) return;   // an attempt is running or the connection is open
+      if (this.bus !== null || this.stopped) return;   // an attempt is running or the connection is open
       clearTimeout(this.retryTimer);
       this.connect();
     }
@@ -227,6 +239,10 @@
       this.openedAt = null;
       this.attempt += 1;
       this.forgetConnection();
+      if (this.stopped) {
+        this.report('stopped');
+        return;
+      }
       if (typeof navigator !== 'undefined' && navigator.onLine === false) {
         this.report('offline', { reason: 'the browser is offline' });   // 'online' calls retryNow
         return;
