@@ -16,8 +16,11 @@ final class AddressHistory implements Serializable {
   /** What an entry costs besides its text: the record, its strings' headers, the deque's slot. */
   private static final int ENTRY_OVERHEAD = 96;
 
-  /** A kept publication; {@code keptAt} in ms of the publishing node's clock. */
-  record Entry(long offset, long keptAt, String body, String headers) implements Serializable {
+  /** How far back an append looks for itself (see {@link #append}). */
+  private static final int RETRY_WINDOW = 64;
+
+  /** A kept publication; {@code keptAt} in ms of the publishing node's clock; {@code id} its append's, at random. */
+  record Entry(long offset, long keptAt, long id, String body, String headers) implements Serializable {
     int bytes() {
       return ENTRY_OVERHEAD + 2 * (body.length() + (headers == null ? 0 : headers.length()));
     }
@@ -32,9 +35,18 @@ final class AddressHistory implements Serializable {
     this.epoch = epoch;
   }
 
-  /** Keeps the next publication, then drops the oldest beyond the size, the bytes and the age allowed (never the newest). */
-  long append(long now, String body, String headers, int maxSize, long maxBytes, long ttlMs) {
-    Entry entry = new Entry(++newest, now, body, headers);
+  /**
+   * Keeps the next publication, then drops the oldest beyond the size, the bytes and the age allowed (never the
+   * newest). An append that is already among the newest (Hazelcast ran it again: its node died after the backup had
+   * it, before it answered) is answered its offset, and kept once.
+   */
+  long append(long id, long now, String body, String headers, int maxSize, long maxBytes, long ttlMs) {
+    int looked = 0;
+    for (var newestFirst = entries.descendingIterator(); newestFirst.hasNext() && looked++ < RETRY_WINDOW; ) {
+      Entry kept = newestFirst.next();
+      if (kept.id() == id) return kept.offset();
+    }
+    Entry entry = new Entry(++newest, now, id, body, headers);
     entries.addLast(entry);
     bytes += entry.bytes();
     while (entries.size() > 1 && (entries.size() > maxSize || bytes > maxBytes || entries.peekFirst().keptAt() < now - ttlMs)) {

@@ -67,8 +67,8 @@ final class HazelcastHistory implements PublicationHistory {
 
   @Override
   public Future<Stamp> append(String address, String body, JsonObject headers) {
-    Append append = new Append(newEpoch(), System.currentTimeMillis(), body, headers == null ? null : headers.encode(),
-        settings.size(), settings.addressBytes(), settings.ttlMs());
+    Append append = new Append(ThreadLocalRandom.current().nextLong(), newEpoch(), System.currentTimeMillis(), body,
+        headers == null ? null : headers.encode(), settings.size(), settings.addressBytes(), settings.ttlMs());
     return Future.fromCompletionStage(map.submitToKey(address, append), vertx.getOrCreateContext())
         .map(HazelcastHistory::stamp)
         .onSuccess(stamp -> appends.increment())
@@ -115,10 +115,12 @@ final class HazelcastHistory implements PublicationHistory {
 
   /**
    * Keeps one publication: the address's next offset, under a new epoch if it has no history. Everything it decides
-   * with comes with it (the epoch, the time), so the backup, running it again, decides the same.
+   * with comes with it (the epoch, the time, an id), so the backup, running it again, decides the same, and a run
+   * again on a new owner after the old one died finds itself kept.
    */
   static final class Append implements EntryProcessor<String, AddressHistory, String> {
     @Serial private static final long serialVersionUID = 1L;
+    private final long id;
     private final String epochIfNew;
     private final long now;
     private final String body;
@@ -127,7 +129,8 @@ final class HazelcastHistory implements PublicationHistory {
     private final long maxBytes;
     private final long ttlMs;
 
-    Append(String epochIfNew, long now, String body, String headers, int maxSize, long maxBytes, long ttlMs) {
+    Append(long id, String epochIfNew, long now, String body, String headers, int maxSize, long maxBytes, long ttlMs) {
+      this.id = id;
       this.epochIfNew = epochIfNew;
       this.now = now;
       this.body = body;
@@ -141,7 +144,7 @@ final class HazelcastHistory implements PublicationHistory {
     public String process(Map.Entry<String, AddressHistory> entry) {
       AddressHistory history = entry.getValue();
       if (history == null) history = new AddressHistory(epochIfNew);
-      long offset = history.append(now, body, headers, maxSize, maxBytes, ttlMs);
+      long offset = history.append(id, now, body, headers, maxSize, maxBytes, ttlMs);
       entry.setValue(history);
       return offset + " " + history.epoch;
     }

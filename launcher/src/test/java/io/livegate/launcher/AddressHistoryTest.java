@@ -1,0 +1,54 @@
+package io.livegate.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** One address's history as its entry processors change it: numbering, what it drops, and an append run twice. */
+class AddressHistoryTest {
+  private static final long TTL = 60_000;
+
+  @Test
+  void offsetsGrowByOneFromOneAndTheNewestAreKept() {
+    AddressHistory history = new AddressHistory("e");
+    for (long id = 1; id <= 5; id++) assertEquals(id, history.append(id, 0, "{}", null, 3, 1 << 20, TTL));
+    assertEquals(5, history.newest);
+    assertEquals(3, history.size());
+    assertEquals(3, history.oldest(0, TTL));
+    assertEquals(List.of(4L, 5L), history.after(3, 0, TTL).stream().map(AddressHistory.Entry::offset).toList());
+  }
+
+  @Test
+  void anAppendRunAgainIsAnsweredItsOffsetAndKeptOnce() {
+    AddressHistory history = new AddressHistory("e");
+    history.append(7, 0, "\"a\"", null, 100, 1 << 20, TTL);
+    history.append(8, 0, "\"b\"", null, 100, 1 << 20, TTL);
+    assertEquals(1, history.append(7, 0, "\"a\"", null, 100, 1 << 20, TTL), "the retry of the first");
+    assertEquals(2, history.size());
+    assertEquals(3, history.append(9, 0, "\"c\"", null, 100, 1 << 20, TTL));
+  }
+
+  @Test
+  void theOldestGoBeyondTheBytesAllowedButNeverTheNewest() {
+    AddressHistory history = new AddressHistory("e");
+    String body = "\"" + "x".repeat(1000) + "\"";
+    for (long id = 1; id <= 10; id++) history.append(id, 0, body, null, 1000, 5_000, TTL);
+    assertEquals(2, history.size(), "two of about 2.1 KB fit in 5 KB");
+    history.append(11, 0, "\"" + "y".repeat(10_000) + "\"", null, 1000, 5_000, TTL);
+    assertEquals(1, history.size(), "one alone beyond the budget is kept");
+    assertEquals(11, history.oldest(0, TTL));
+  }
+
+  @Test
+  void publicationsPastTheirTimeAreNeitherReadNorKept() {
+    AddressHistory history = new AddressHistory("e");
+    history.append(1, 0, "1", null, 100, 1 << 20, TTL);
+    history.append(2, 30_000, "2", null, 100, 1 << 20, TTL);
+    assertEquals(2, history.oldest(TTL + 1, TTL), "the first is past its time");
+    assertEquals(List.of(2L), history.after(0, TTL + 1, TTL).stream().map(AddressHistory.Entry::offset).toList());
+    assertEquals(3, history.oldest(30_000 + TTL + 1, TTL), "none left: newest + 1");
+    history.append(3, 30_000 + TTL + 1, "3", null, 100, 1 << 20, TTL);
+    assertEquals(1, history.size(), "dropped when the next is kept");
+  }
+}
