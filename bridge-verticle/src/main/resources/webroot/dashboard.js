@@ -12,6 +12,7 @@
   const CHAT_ADDRESS = 'chat.lobby';
   const CHAT_QUEUE_MAX = 20;          // messages typed while offline, kept until the reconnect
   const CHAT_SHOWN_MAX = 200;
+  const CHAT_REFETCH_LINES = 50;      // asked for again when the chat's history could not fill a gap
 
   const $ = (id) => document.getElementById(id);
   const events = new Map();           // id -> {event, row}
@@ -30,6 +31,10 @@
     onState: showConnectionState,
     onBridgeError: showBridgeError,
   });
+  // Held across reconnects by LiveBus; the chat's history fills what a reconnect missed.
+  bus.subscribe('events.updates', (message) => { countReceived(); applyUpdate(message.body); });
+  bus.subscribe(CHAT_ADDRESS, (message) => { countReceived(); showChat(message.body); },
+    { onRecovered: chatRecovered, onNotRecovered: chatNotRecovered });
 
   /** A bridge that wants tokens gets the page's own: /?token=... (SockJS keeps the query on every transport). */
   function eventBusUrl() {
@@ -62,8 +67,6 @@
     pingAwaitedSince = null;
     if (wasLive) counts.reconnects += 1;
     wasLive = true;
-    bus.register('events.updates', (message) => { countReceived(); applyUpdate(message.body); });
-    bus.register(CHAT_ADDRESS, (message) => { countReceived(); showChat(message.body); });
     requestSnapshot(connection);
     flushChatQueue();
     sendPing();
@@ -279,10 +282,54 @@
     text.className = 'text';
     text.textContent = isLine ? body.text : typeof body === 'string' ? body : JSON.stringify(body);
     item.append(from, ' ', when, ' ', text);
+    appendChatItem(item);
+  }
+
+  function appendChatItem(item) {
     const log = $('chat-log');
     log.append(item);
     while (log.children.length > CHAT_SHOWN_MAX) log.firstElementChild.remove();
     log.scrollTop = log.scrollHeight;
+  }
+
+  /** The bridge replayed the lines sent while the page was away (or the last ones, asked for again). */
+  function chatRecovered({ replayed, refetched }) {
+    if (refetched) {
+      showChatRecovery('refetched', replayed, `Away too long: re-fetched the last ${lines(replayed)}.`);
+    } else {
+      showChatRecovery('recovered', replayed, `Reconnected: recovered ${lines(replayed)} sent meanwhile.`);
+    }
+  }
+
+  /**
+   * What was sent while away is no longer kept (or the chat's history started over): the gap shows in the
+   * log, and the page asks once for the last lines that are kept.
+   */
+  function chatNotRecovered({ offset, refetched }) {
+    if (!refetched) showChatGap();
+    if (!refetched && offset !== null && bus.refetch(CHAT_ADDRESS, CHAT_REFETCH_LINES)) {
+      showChatRecovery('refetching', 0, 'Away too long: re-fetching the last lines…');
+      return;
+    }
+    showChatRecovery('missed', 0, 'Lines sent while away were missed: the chat no longer keeps them.');
+  }
+
+  function showChatGap() {
+    const item = document.createElement('li');
+    item.className = 'gap';
+    item.textContent = 'Lines sent while away may be missing here.';
+    appendChatItem(item);
+  }
+
+  function showChatRecovery(outcome, count, text) {
+    const note = $('chat-recovery');
+    note.dataset.outcome = outcome;
+    note.dataset.count = String(count);
+    note.textContent = text;
+  }
+
+  function lines(n) {
+    return n === 1 ? '1 line' : `${n} lines`;
   }
 
   function renderOutbox() {

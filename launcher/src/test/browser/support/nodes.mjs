@@ -100,6 +100,15 @@ export async function stopNode(node) {
   }
 }
 
+/** kill -9 of the node's process (its PID, as started here), as a crash would; resolves once it has exited. */
+export async function killNode(node) {
+  if (!node.process) return;
+  const { child, exited } = node.process;
+  node.process = null;
+  process.kill(child.pid, 'SIGKILL');
+  await exited;
+}
+
 export async function httpStatus(url) {
   try {
     const response = await fetch(url);
