@@ -49,6 +49,7 @@ final class AddressStream {
   private long delivered = -1; // the newest offset handed to the sockets; -1 before the first
   private final TreeMap<Long, ServerFrame> held = new TreeMap<>();
   private long gapTimer = -1;
+  private long startTimer = -1;
   private boolean filling;
   /** Sockets recovering (their live frames wait), or recovered and not to get again what they were sent. */
   private final Map<BridgeSocket, Recovery> recoveries = new IdentityHashMap<>();
@@ -72,29 +73,49 @@ final class AddressStream {
       return;
     }
     if (!epochOf.equals(epoch)) {
-      // The first publication here, or the history started over: this one sets the count.
+      // The first publication here, or the history started over. The first of an epoch has nothing before it;
+      // otherwise where the count starts is not known yet: publications that came out of order are let
+      // {@link #GAP_WAIT_MS} to arrive, and the count starts at the lowest of them.
       releaseHeld();
       recoveries.values().removeIf(recovery -> recovery.done); // their floors count in the old epoch
       epoch = epochOf;
-      delivered = offset - 1;
+      delivered = offset == 1 ? 0 : -1;
+      if (delivered < 0) startCounting();
     }
     if (offset <= delivered || held.containsKey(offset)) {
       frame.release(); // had already (from the history, or twice)
       return;
     }
-    if (offset == delivered + 1) {
+    if (delivered >= 0 && offset == delivered + 1) {
       deliver(offset, frame);
       deliverHeldInTurn();
+      return;
+    }
+    held.put(offset, frame);
+    if (delivered < 0) return; // counted once the start is known
+    if (held.size() >= maxHeld) {
+      fillGap();
     } else {
-      held.put(offset, frame);
-      if (held.size() >= maxHeld) {
+      waitForGap();
+    }
+  }
+
+  private void startCounting() {
+    if (startTimer >= 0) vertx.cancelTimer(startTimer);
+    startTimer = vertx.setTimer(GAP_WAIT_MS, id -> {
+      startTimer = -1;
+      if (closed || delivered >= 0 || held.isEmpty()) return;
+      delivered = held.firstKey() - 1;
+      deliverHeldInTurn();
+    });
+  }
+
+  private void waitForGap() {
+    if (gapTimer < 0 && !filling) {
+      gapTimer = vertx.setTimer(GAP_WAIT_MS, id -> {
+        gapTimer = -1;
         fillGap();
-      } else if (gapTimer < 0 && !filling) {
-        gapTimer = vertx.setTimer(GAP_WAIT_MS, id -> {
-          gapTimer = -1;
-          fillGap();
-        });
-      }
+      });
     }
   }
 
@@ -129,6 +150,7 @@ final class AddressStream {
   void close() {
     closed = true;
     if (gapTimer >= 0) vertx.cancelTimer(gapTimer);
+    if (startTimer >= 0) vertx.cancelTimer(startTimer);
     releaseHeld();
     recoveries.values().forEach(Recovery::releaseWaiting);
     recoveries.clear();
@@ -216,13 +238,19 @@ final class AddressStream {
     scheduleCatchUps();
   }
 
-  /** A fresh stream takes its count from the history, so that a hole right after it is seen (and filled). */
+  /**
+   * A fresh stream takes its count from the history, so that a hole right after it is seen (and filled): what came
+   * live meanwhile, if it is older, still goes out.
+   */
   private void adoptBase(Window window) {
-    if (epoch == null && window.epoch() != null) {
-      epoch = window.epoch();
-      delivered = window.newest();
-      deliverHeldInTurn();
+    if (window.epoch() == null || delivered >= 0 || (epoch != null && !epoch.equals(window.epoch()))) return;
+    epoch = window.epoch();
+    delivered = held.isEmpty() ? window.newest() : Math.min(window.newest(), held.firstKey() - 1);
+    if (startTimer >= 0) {
+      vertx.cancelTimer(startTimer);
+      startTimer = -1;
     }
+    deliverHeldInTurn();
   }
 
   /**
@@ -243,7 +271,7 @@ final class AddressStream {
 
   /** The history has publications this node has not seen (yet): they are read and handed on in turn. */
   private void catchUp() {
-    if (closed || epoch == null || filling) return;
+    if (closed || epoch == null || delivered < 0 || filling) return;
     fillGap();
   }
 
@@ -252,39 +280,49 @@ final class AddressStream {
       vertx.cancelTimer(gapTimer);
       gapTimer = -1;
     }
-    if (closed || filling) return;
+    if (closed || filling || delivered < 0) return;
     filling = true;
     String asked = epoch;
     history.read(address, delivered).onComplete(read -> {
       filling = false;
       if (closed || !asked.equals(epoch)) return;
-      if (read.succeeded() && asked.equals(read.result().epoch())) {
-        for (Kept kept : read.result().entries()) {
-          if (kept.offset() <= delivered) continue;
-          if (!held.isEmpty() && kept.offset() >= held.firstKey()) break; // the rest came live
-          if (kept.offset() != delivered + 1) break; // not kept (dropped for its age or the budget)
-          ServerFrame frame = frameOf(kept, asked);
-          if (frame == null) break;
-          deliver(kept.offset(), frame);
-        }
+      if (read.failed() || !asked.equals(read.result().epoch())) {
+        deliverHeldInTurn(); // asked again after the next wait
+        return;
       }
-      if (!held.isEmpty() && held.firstKey() > delivered + 1) {
-        // Not in the history either: lost for good. Hand on what came, in order.
+      Window window = read.result();
+      for (Kept kept : window.entries()) {
+        if (kept.offset() <= delivered) continue;
+        if (!held.isEmpty() && kept.offset() >= held.firstKey()) break; // the rest came live
+        if (kept.offset() != delivered + 1) break; // not kept (dropped for its age or the budget)
+        ServerFrame frame = frameOf(kept, asked);
+        if (frame == null) break;
+        metrics.historyFilled();
+        deliver(kept.offset(), frame);
+      }
+      // A hole the history knew of (its newest is past it) and did not have is lost for good: what came after it
+      // goes on in order. A hole past the history's newest opened after it was read: it is waited for again.
+      if (!held.isEmpty() && held.firstKey() > delivered + 1 && delivered + 1 <= window.newest()) {
+        long skippedTo = Math.min(held.firstKey() - 1, window.newest());
         metrics.historyGap();
-        LOG.fine(() -> "Publications " + (delivered + 1) + ".." + (held.firstKey() - 1) + " of " + address
-            + " are not in the history: skipped");
-        delivered = held.firstKey() - 1;
+        long from = delivered + 1;
+        LOG.fine(() -> "Publications " + from + ".." + skippedTo + " of " + address + " are not in the history: skipped");
+        delivered = skippedTo;
       }
       deliverHeldInTurn();
     });
   }
 
   private void deliverHeldInTurn() {
-    while (!held.isEmpty() && held.firstKey() == delivered + 1) {
+    while (!held.isEmpty() && held.firstKey() <= delivered + 1) {
       Map.Entry<Long, ServerFrame> next = held.pollFirstEntry();
-      deliver(next.getKey(), next.getValue());
+      if (next.getKey() <= delivered) {
+        next.getValue().release();
+      } else {
+        deliver(next.getKey(), next.getValue());
+      }
     }
-    while (!held.isEmpty() && held.firstKey() <= delivered) held.pollFirstEntry().getValue().release();
+    if (!held.isEmpty()) waitForGap(); // a hole before the next: filled from the history if it does not come
   }
 
   /** Hands the publication to every socket on the address: now, or (recovering) once its recovery is done. */

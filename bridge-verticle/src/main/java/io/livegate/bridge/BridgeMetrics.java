@@ -35,6 +35,7 @@ final class BridgeMetrics {
   static final String RECOVERIES = "livegate.history.recoveries";
   static final String REPLAYED = "livegate.history.replayed";
   static final String GAPS = "livegate.history.gaps";
+  static final String FILLED = "livegate.history.filled";
   static final String RECOVERY_RECOVERED = "recovered";
   static final String RECOVERY_NOT_RECOVERED = "not_recovered";
   static final String RECOVERY_INVALID = "invalid";
@@ -54,6 +55,7 @@ final class BridgeMetrics {
   private final Map<String, Counter> recoveries = new HashMap<>();
   private final Counter replayed;
   private final Counter gaps;
+  private final Counter filled;
 
   BridgeMetrics(MeterRegistry registry) {
     Gauge.builder(CONNECTIONS, connections, AtomicInteger::get)
@@ -76,6 +78,9 @@ final class BridgeMetrics {
         .register(registry);
     gaps = Counter.builder(GAPS)
         .description("holes in an address's offsets this node could not fill from the history (skipped)")
+        .register(registry);
+    filled = Counter.builder(FILLED)
+        .description("publications this node read from the history because they had not come live in turn")
         .register(registry);
     slowConsumers = Counter.builder(SLOW_CONSUMERS)
         .description("Browser connections dropped because they did not read what was sent to them")
@@ -141,6 +146,10 @@ final class BridgeMetrics {
 
   void historyGap() {
     gaps.increment();
+  }
+
+  void historyFilled() {
+    filled.increment();
   }
 
   void sent(FrameType type, int frames) {
