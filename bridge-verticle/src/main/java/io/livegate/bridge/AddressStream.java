@@ -331,8 +331,9 @@ final class AddressStream {
     long now = System.nanoTime();
     int written = 0;
     try {
+      boolean anyRecovering = !recoveries.isEmpty(); // as good as always not: then no lookup per socket
       for (BridgeSocket socket : sockets.all()) {
-        Recovery recovery = recoveries.get(socket);
+        Recovery recovery = anyRecovering ? recoveries.get(socket) : null;
         if (recovery == null) {
           if (socket.write(frame, now)) written++;
         } else if (!recovery.done) {
