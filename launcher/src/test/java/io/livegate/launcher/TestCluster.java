@@ -129,9 +129,18 @@ final class TestCluster implements AutoCloseable {
     throw new AssertionError("not within " + seconds + " s: " + what);
   }
 
+  /**
+   * A port free now and not handed out before in this JVM: the kernel gives a just-closed ephemeral port out again,
+   * and a node of an earlier test still closing on it made a later node's join hang for minutes.
+   */
   static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    while (true) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        int port = socket.getLocalPort();
+        if (HANDED_OUT.add(port)) return port;
+      }
     }
   }
+
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }
