@@ -35,6 +35,7 @@ final class HazelcastClusterView implements ClusterView {
       @Override
       public void memberAdded(MembershipEvent event) {
         membershipChanged("joined", event);
+        warnIfForeignDataMember(event.getMember());
       }
 
       @Override
@@ -42,6 +43,23 @@ final class HazelcastClusterView implements ClusterView {
         membershipChanged("left", event);
       }
     });
+    hazelcast.getCluster().getMembers().forEach(this::warnIfForeignDataMember);
+  }
+
+  /**
+   * A member that is not a livegate node (no roles) and not a lite member holds a share of the cluster's data, the
+   * history ({@code livegate.history}) included, whose entry processors need livegate's classes there: its share of
+   * the history cannot be kept. Backend services join as lite members (README, "History and recovery").
+   */
+  static boolean isForeignDataMember(Member member) {
+    return !member.isLiteMember() && member.getAttribute(HazelcastSetup.ATTR_ROLES) == null;
+  }
+
+  private void warnIfForeignDataMember(Member member) {
+    if (!isForeignDataMember(member)) return;
+    LOG.warning("member " + member.getUuid() + " (" + member.getAddress().getHost() + ") is not a livegate node and "
+        + "joined as a data member: it holds part of the cluster's data, the history included, which it cannot keep "
+        + "without livegate's classes; start backend services as Hazelcast lite members (config.setLiteMember(true))");
   }
 
   @Override

@@ -1,0 +1,57 @@
+package io.livegate.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.config.Config;
+import io.vertx.core.Vertx;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+/** A backend service that joins as a data member, not a lite one, is told about in the nodes' log. */
+class ForeignMemberTest {
+  private static final Logger VIEW_LOG = Logger.getLogger(HazelcastClusterView.class.getName());
+
+  @Test
+  void aDataMemberThatIsNotALivegateNodeIsWarnedAboutAndALiteOneIsNot() throws Exception {
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override public void publish(LogRecord record) {
+        if (record.getLevel().intValue() >= Level.WARNING.intValue()) warnings.add(record.getMessage());
+      }
+      @Override public void flush() {}
+      @Override public void close() {}
+    };
+    VIEW_LOG.addHandler(capture);
+    try (TestCluster cluster = new TestCluster()) {
+      GatewayNode node = cluster.start("bridge,rest");
+      Vertx lite = join(node, true);
+      Vertx data = join(node, false);
+      try {
+        TestCluster.eventually("a warning about the data member", 10,
+            () -> warnings.stream().anyMatch(w -> w.contains("joined as a data member")));
+        assertTrue(warnings.stream().filter(w -> w.contains("joined as a data member")).count() == 1,
+            "the lite member is not warned about: " + warnings);
+      } finally {
+        TestCluster.await(data.close(), 30);
+        TestCluster.await(lite.close(), 30);
+      }
+    } finally {
+      VIEW_LOG.removeHandler(capture);
+    }
+  }
+
+  /** A clustered Vert.x with the node's cluster settings but none of a node's member attributes: a backend service. */
+  private static Vertx join(GatewayNode node, boolean liteMember) throws Exception {
+    Config config = HazelcastSetup.build(node.config(), System.currentTimeMillis());
+    config.getMemberAttributeConfig().setAttributes(new HashMap<>());
+    config.setLiteMember(liteMember);
+    return TestCluster.await(Vertx.builder().withClusterManager(new HazelcastClusterManager(config)).buildClustered(), 60);
+  }
+}
