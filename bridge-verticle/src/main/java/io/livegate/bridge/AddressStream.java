@@ -4,11 +4,10 @@ import io.livegate.core.HistoryHeaders;
 import io.livegate.core.PublicationHistory.Kept;
 import io.livegate.core.PublicationHistory.Window;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -366,18 +365,9 @@ final class AddressStream {
     } catch (DecodeException e) {
       return null; // kept only as JSON: cannot happen
     }
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-    if (kept.headers() != null) {
-      for (Map.Entry<String, Object> header : kept.headers()) {
-        if (header.getValue() instanceof JsonArray values) {
-          values.forEach(value -> headers.add(header.getKey(), String.valueOf(value)));
-        } else {
-          headers.add(header.getKey(), String.valueOf(header.getValue()));
-        }
-      }
-    }
-    headers.add(HistoryHeaders.OFFSET, Long.toString(kept.offset())).add(HistoryHeaders.EPOCH, epochOf);
-    return ServerFrames.rec(address, body, headers, null);
+    JsonObject headers = kept.headers() == null ? new JsonObject() : kept.headers().copy();
+    headers.put(HistoryHeaders.OFFSET, Long.toString(kept.offset())).put(HistoryHeaders.EPOCH, epochOf);
+    return ServerFrames.recWithJsonHeaders(address, body, headers, null);
   }
 
   /** A socket's recovery: what it asked for, and the live frames that wait until the history's have been sent. */

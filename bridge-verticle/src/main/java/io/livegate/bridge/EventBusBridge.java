@@ -18,6 +18,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -31,6 +32,8 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private static final short POLICY_VIOLATION = 1008;
   private static final short TRY_AGAIN_LATER = 1013;
   private static final int SILENT_WHILE_RECEIVING = 6;
+  /** A {@code since}: an offset, decimal, at most 18 digits (within a long). */
+  private static final Pattern OFFSET = Pattern.compile("[0-9]{1,18}");
   private static final Logger LOG = Logger.getLogger(EventBusBridge.class.getName());
 
   private final Vertx vertx;
@@ -216,7 +219,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       socket.write(ServerFrames.addressRefusal(address, BridgeErrors.NO_HISTORY, address + " keeps no history"));
       return;
     }
-    if (!(since instanceof String text) || !text.matches("[0-9]{1,18}")) {
+    if (!(since instanceof String text) || !OFFSET.matcher(text).matches()) {
       problem = "since must be an offset: a decimal number of at most 18 digits";
     } else if (!(epoch instanceof String e) || e.isEmpty() || e.length() > HistoryHeaders.MAX_EPOCH_LENGTH) {
       problem = "since needs the epoch its offset was in (headers.epoch of the frames received)";

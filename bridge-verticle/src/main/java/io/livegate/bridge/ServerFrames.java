@@ -1,12 +1,11 @@
 package io.livegate.bridge;
 
 import io.livegate.core.HistoryHeaders;
+import io.livegate.core.MessageHeaders;
 import io.vertx.core.MultiMap;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
 
 /**
  * Encodes the frames the server sends, as vertx-web's stock bridge does. Frames are text: a browser's
@@ -20,8 +19,13 @@ final class ServerFrames {
    * @throws io.vertx.core.json.EncodeException if the body is not something JSON can carry
    */
   static ServerFrame rec(String address, Object body, MultiMap headers, String replyAddress) {
+    return recWithJsonHeaders(address, body, MessageHeaders.toJson(headers), replyAddress);
+  }
+
+  /** The same, with the headers already as JSON (or null): a publication kept by the history. */
+  static ServerFrame recWithJsonHeaders(String address, Object body, JsonObject headers, String replyAddress) {
     JsonObject frame = new JsonObject().put("type", FrameType.REC.wire()).put("address", address).put("body", body);
-    if (headers != null && !headers.isEmpty()) frame.put("headers", headersJson(headers));
+    if (headers != null && !headers.isEmpty()) frame.put("headers", headers);
     if (replyAddress != null) frame.put("replyAddress", replyAddress);
     return new ServerFrame(FrameType.REC, BrowserJson.encode(frame));
   }
@@ -66,16 +70,6 @@ final class ServerFrames {
         .put("failureType", failure.failureType().name())
         .put("message", failure.getMessage())
         .encode());
-  }
-
-  /** One header value stays a string; a repeated header becomes an array, as in the stock bridge. */
-  private static JsonObject headersJson(MultiMap headers) {
-    JsonObject json = new JsonObject();
-    for (String name : headers.names()) {
-      List<String> values = headers.getAll(name);
-      json.put(name, values.size() == 1 ? values.get(0) : new JsonArray(List.copyOf(values)));
-    }
-    return json;
   }
 
   private ServerFrames() {}

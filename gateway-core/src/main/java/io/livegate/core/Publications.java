@@ -6,9 +6,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.util.List;
 
 /**
  * The one way the product publishes for browsers (the REST API, a browser's {@code publish}, a cluster member's send
@@ -35,8 +32,9 @@ public final class Publications {
    * (its body is not JSON: {@link EncodeException}; the cluster did not answer).
    */
   public Future<PublicationHistory.Stamp> publish(String address, Object body, MultiMap headers) {
+    DeliveryOptions options = options(headers);
     if (!history.keeps(address)) {
-      eventBus.publish(address, body, options(headers));
+      eventBus.publish(address, body, options);
       return Future.succeededFuture();
     }
     String json;
@@ -45,36 +43,23 @@ public final class Publications {
     } catch (EncodeException e) {
       return Future.failedFuture(e);
     }
-    return history.append(address, json, headersJson(headers)).map(stamp -> {
-      DeliveryOptions options = options(headers)
-          .addHeader(HistoryHeaders.OFFSET, Long.toString(stamp.offset()))
-          .addHeader(HistoryHeaders.EPOCH, stamp.epoch());
+    return history.append(address, json, MessageHeaders.toJson(options.getHeaders())).map(stamp -> {
+      options.addHeader(HistoryHeaders.OFFSET, Long.toString(stamp.offset())).addHeader(HistoryHeaders.EPOCH, stamp.epoch());
       eventBus.publish(address, body, options);
       return stamp;
     });
   }
 
+  /** The publisher's headers, but for ours: a publisher cannot forge a place in the history. */
   private static DeliveryOptions options(MultiMap headers) {
     DeliveryOptions options = new DeliveryOptions();
     if (headers != null) {
       for (String name : headers.names()) {
-        if (isNumbering(name)) continue; // ours to set: a publisher cannot forge a place in the history
+        if (isNumbering(name)) continue;
         for (String value : headers.getAll(name)) options.addHeader(name, value);
       }
     }
     return options;
-  }
-
-  /** The headers as kept: one value a string, a repeated one an array (as the bridge renders them); null if none. */
-  static JsonObject headersJson(MultiMap headers) {
-    if (headers == null || headers.isEmpty()) return null;
-    JsonObject json = new JsonObject();
-    for (String name : headers.names()) {
-      if (isNumbering(name)) continue;
-      List<String> values = headers.getAll(name);
-      json.put(name, values.size() == 1 ? values.get(0) : new JsonArray(List.copyOf(values)));
-    }
-    return json.isEmpty() ? null : json;
   }
 
   private static boolean isNumbering(String header) {

@@ -109,8 +109,10 @@ final class HazelcastHistory implements PublicationHistory {
 
   /** Ten characters of base 36: another history of the same address is told apart, nothing more. */
   private static String newEpoch() {
-    return Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36,
-        36L * 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36), 36);
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    char[] epoch = new char[10];
+    for (int i = 0; i < epoch.length; i++) epoch[i] = Character.forDigit(random.nextInt(36), 36);
+    return new String(epoch);
   }
 
   /**

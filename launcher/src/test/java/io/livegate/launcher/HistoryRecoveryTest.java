@@ -259,6 +259,26 @@ class HistoryRecoveryTest {
   }
 
   @Test
+  void livegatePublishRefusesABadAddressHeaderWith400AndPublishesNothing() throws Exception {
+    String address = fresh("public.refused");
+    BridgeClient reader = cluster.connect(b);
+    reader.register(address);
+    cluster.awaitDelivery(a, address, reader);
+    String[] header = {null, "", "x".repeat(257), "gateway.internal.node.x"};
+    for (String target : header) {
+      DeliveryOptions options = new DeliveryOptions();
+      if (target != null) options.addHeader("address", target);
+      ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
+          TestCluster.await(a.vertx().eventBus().request("livegate.publish", new JsonObject(), options), 10));
+      assertEquals(400, ((ReplyException) refused.getCause()).failureCode(), "address header " + target);
+    }
+    String offset = cluster.post(a, "/api/publish/" + address, "{\"after\":true}").bodyAsJsonObject().getString("offset");
+    JsonObject next = reader.poll(address, 5000);
+    assertNotNull(next);
+    assertEquals(offset, next.getJsonObject("headers").getString("offset"), "nothing of the refused ones went out");
+  }
+
+  @Test
   void registersWithSinceBeyondTheirRateAreRegisteredWithoutRecovery() throws Exception {
     GatewayNode small = cluster.start("bridge", "--history-size", String.valueOf(KEPT), "--max-registrations", "4");
     String address = fresh("public.rate");
