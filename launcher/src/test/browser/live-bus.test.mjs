@@ -182,7 +182,7 @@ describe('live-bus.js', () => {
     bus.subscribe('chat.x', () => {}, { onNotRecovered: (info) => outcomes.push(info) });
     current().deliver('chat.x', rec(4, 'four'));
     await reconnect();
-    const refusal = { failureCode: undefined, failureType: undefined, message: 'since is ahead of the newest offset' };
+    const refusal = { failureCode: undefined, failureType: 'invalid_since', message: 'since is ahead of the newest offset' };
     current().deliver('chat.x', { error: refusal });
     assert.equal(outcomes.length, 1);
     assert.equal(outcomes[0].error, refusal);

@@ -92,6 +92,19 @@ describe('the stock client with since and epoch', () => {
     late.close();
   });
 
+  it('a since it cannot serve reaches the handler as an error whose failureType says why; the registration lives on', async () => {
+    const bus = await openBus(a);
+    const ahead = listen(bus, ADDRESS, { since: String(Number(last.offset) + 1000), epoch: last.epoch });
+    const none = listen(bus, 'events.updates', { since: '1', epoch: last.epoch });
+    await waitFor(() => ahead.errors.length > 0 && none.errors.length > 0, 'both refusals');
+    assert.equal(ahead.errors[0].failureType, 'invalid_since', JSON.stringify(ahead.errors));
+    assert.match(ahead.errors[0].message, /ahead/);
+    assert.equal(none.errors[0].failureType, 'no_history', JSON.stringify(none.errors));
+    await publish(b, ['still live']);
+    await waitFor(() => bodies(ahead).includes('still live'), 'a live message on the refused registration');
+    bus.close();
+  });
+
   it('live-bus.js over it in Node: a subscription whose socket was cut gets what it missed, then onRecovered', async () => {
     const balancer = await startBalancer([a]);
     const got = { messages: [], errors: [] };

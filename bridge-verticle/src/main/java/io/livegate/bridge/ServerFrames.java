@@ -44,12 +44,13 @@ final class ServerFrames {
   }
 
   /**
-   * {@code {"type":"err","address":A,"body":reason,"message":..}}: a refusal about one address whose registration
-   * carries on (the stock client hands it to that address's handlers, with the message).
+   * {@code {"type":"err","address":A,"body":reason,"failureType":reason,"message":..}}: a refusal about one address
+   * whose registration carries on. The stock client hands that address's handlers only {@code failureCode},
+   * {@code failureType} and {@code message}, so the reason is in {@code failureType} too.
    */
   static ServerFrame addressRefusal(String address, String reason, String message) {
     return new ServerFrame(FrameType.ERR, new JsonObject().put("type", FrameType.ERR.wire()).put("address", address)
-        .put("body", reason).put("message", message).encode());
+        .put("body", reason).put("failureType", reason).put("message", message).encode());
   }
 
   /** {@code {"type":"err","body":reason}}: a refused client frame. */

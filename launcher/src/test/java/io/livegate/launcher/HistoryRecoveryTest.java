@@ -197,6 +197,7 @@ class HistoryRecoveryTest {
       client.send(new JsonObject().put("type", "register").put("address", address).put("headers", headers));
       JsonObject err = client.next(f -> "err".equals(f.getString("type")), 5);
       assertEquals("invalid_since", err.getString("body"), headers + " -> " + err);
+      assertEquals("invalid_since", err.getString("failureType"), "what the stock client hands the handler");
       assertEquals(address, err.getString("address"));
       assertNotNull(err.getString("message"));
       cluster.awaitDelivery(b, address, client); // registered all the same, live
@@ -213,6 +214,7 @@ class HistoryRecoveryTest {
         .put("headers", new JsonObject().put("since", "1").put("epoch", epoch)));
     JsonObject err = noHistory.next(f -> "err".equals(f.getString("type")), 5);
     assertEquals("no_history", err.getString("body"));
+    assertEquals("no_history", err.getString("failureType"));
     noHistory.next(f -> "events.updates".equals(f.getString("address")) && "rec".equals(f.getString("type")), 10);
   }
 
