@@ -88,3 +88,14 @@ start_cluster() {
   [ "$n" -ge 2 ] || { echo "the two nodes did not form one cluster (logs: $LOGS)" >&2; return 1; }
   sleep 1
 }
+
+# One generator run against the cluster started, bounded; its lines go to $OUT. (run-matrix.sh, run-history-cost.sh)
+gen() { # label args...: one generator run, bounded
+  local label=$1; shift
+  echo "  $label" >&2
+  # shellcheck disable=SC2086
+  timeout 420 java $BENCH_JAVA_OPTS -jar "$BENCH_JAR" --urls "$WS_URLS" --publish-url "$PUBLISH_URL" \
+    --cluster-name "$CLUSTER_NAME" --cluster-port "$CLUSTER_PORT" --pids "$NODE_PIDS" \
+    --label "$label" --out "$OUT" --max-runtime-s 400 "$@" >/dev/null 2>>"$LOGS/generator.log" \
+    || echo "  $label failed (exit $?; see $LOGS/generator.log)" >&2
+}

@@ -35,15 +35,6 @@ mkdir -p "$(dirname "$OUT")"
 trap stop_all EXIT
 trap 'echo "interrupted" >&2; exit 130' INT TERM   # the EXIT trap then stops everything
 
-gen() { # label args...: one generator run, bounded
-  local label=$1; shift
-  echo "  $label" >&2
-  # shellcheck disable=SC2086
-  timeout 420 java $BENCH_JAVA_OPTS -jar "$BENCH_JAR" --urls "$WS_URLS" --publish-url "$PUBLISH_URL" \
-    --cluster-name "$CLUSTER_NAME" --cluster-port "$CLUSTER_PORT" --pids "$NODE_PIDS" \
-    --label "$label" --out "$OUT" --max-runtime-s 400 "$@" >/dev/null 2>>"$LOGS/generator.log" \
-    || echo "  $label failed (exit $?; see $LOGS/generator.log)" >&2
-}
 
 # shellcheck disable=SC2086
 java -cp "$BENCH_JAR" io.livegate.bench.RunMeta tool=run-matrix.sh \

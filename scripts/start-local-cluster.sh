@@ -23,6 +23,8 @@ for arg in "$@"; do
 done
 NGINX_PORT=${NGINX_PORT:-8000}
 NODES=${NODES:-2}
+# Three nodes or more: a node that sees less than a majority of them stops serving (docs/hangs-and-splits.md).
+export MIN_CLUSTER_SIZE=${MIN_CLUSTER_SIZE:-$(( NODES >= 3 ? NODES / 2 + 1 : 1 ))}
 JAR=launcher/target/livegate-node.jar
 JAVA_OPTS=${JAVA_OPTS:--Xms96m -Xmx512m -Xmn64m}  # the README's recommended heap settings, smaller
 

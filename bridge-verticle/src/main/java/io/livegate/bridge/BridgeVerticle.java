@@ -38,6 +38,8 @@ public final class BridgeVerticle extends VerticleBase {
   /** The close code of a draining node: 1012, Service Restart. Clients reconnect, through the balancer. */
   public static final short DRAIN_CLOSE_CODE = 1012;
   public static final String DRAIN_CLOSE_REASON = "node draining, reconnect";
+  /** The close reason of a node on the minority side of a split (code {@link #DRAIN_CLOSE_CODE}, reconnect elsewhere). */
+  public static final String MINORITY_CLOSE_REASON = "node cut off from the cluster, reconnect";
 
   private final NodeConfig config;
   private final ClusterView cluster;
@@ -46,6 +48,8 @@ public final class BridgeVerticle extends VerticleBase {
   private HttpGuard guard;
   private volatile HttpServer server;
   private volatile boolean draining;
+  /** Cut off from the cluster's majority: refusing like a draining node, until it is back. */
+  private volatile boolean standingAside;
   private final AllowedOrigins origins;
   private EventBusBridge bridge;
   private Publications publications;
@@ -71,7 +75,7 @@ public final class BridgeVerticle extends VerticleBase {
     BrowserAuth auth = new BrowserAuth(vertx, config.security().browserTokens(), permitted);
     if (publications == null) publications = new Publications(vertx.eventBus(), PublicationHistory.NONE);
     bridge = new EventBusBridge(vertx, new FrameValidator(config.maxFrameBytes()), auth,
-        metrics, cluster.localNodeId(), config.sendTimeoutMs(), config.idleTimeoutMs(), config.maxQueuedBytes(),
+        metrics, cluster::localNodeId, config.sendTimeoutMs(), config.idleTimeoutMs(), config.maxQueuedBytes(),
         config.limits(), publications);
     RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade((ContextInternal) context, frameLimit(),
         config.maxFrameBytes(), config.maxQueuedBytes(), bridge::accept);
@@ -113,6 +117,27 @@ public final class BridgeVerticle extends VerticleBase {
     return draining;
   }
 
+  /**
+   * While {@code aside}, the bridge refuses like a draining one and closes its open connections with
+   * {@link #DRAIN_CLOSE_CODE} and {@link #MINORITY_CLOSE_REASON}, so a load balancer moves its browsers to the majority
+   * side of a split; once no longer aside, it admits them again (unless it drains).
+   */
+  public void standAside(boolean aside) {
+    if (aside == standingAside) return;
+    standingAside = aside;
+    context.runOnContext(v -> {
+      if (aside) {
+        bridge.drain(DRAIN_CLOSE_CODE, MINORITY_CLOSE_REASON);
+      } else if (!draining) {
+        bridge.admitAgain();
+      }
+    });
+  }
+
+  private boolean refusing() {
+    return draining || standingAside;
+  }
+
   /** The guard of the bridge port's HTTP connections (for tests). */
   HttpGuard guard() {
     return guard;
@@ -137,7 +162,7 @@ public final class BridgeVerticle extends VerticleBase {
   }
 
   private void routeRawWebSocket(HttpServerRequest request, RawWebSocketUpgrade rawWebSocket) {
-    if (draining) {
+    if (refusing()) {
       refuseWhileDraining(request.response());
     } else if (!origins.allows(request)) {
       refuseForeignOrigin(request.response());
@@ -175,7 +200,7 @@ public final class BridgeVerticle extends VerticleBase {
   }
 
   private void refuseWhileDraining(RoutingContext ctx) {
-    if (draining) {
+    if (refusing()) {
       refuseWhileDraining(ctx.response());
     } else {
       ctx.next();
@@ -190,8 +215,9 @@ public final class BridgeVerticle extends VerticleBase {
   }
 
   /** A load balancer takes the 503 as its cue to try another node (nginx: {@code proxy_next_upstream http_503}). */
-  private static void refuseWhileDraining(HttpServerResponse response) {
-    response.setStatusCode(503).putHeader("Retry-After", "1").end("node draining: connect to another node\n");
+  private void refuseWhileDraining(HttpServerResponse response) {
+    response.setStatusCode(503).putHeader("Retry-After", "1").end(draining ? "node draining: connect to another node\n"
+        : "node cut off from the cluster's majority: connect to another node\n");
   }
 
   private void mountDashboard(Router router) {

@@ -18,6 +18,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -42,7 +43,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private final BrowserAuth auth;
   private final AddressSubscriptions subscriptions;
   private final BridgeMetrics metrics;
-  private final String nodeId;
+  private final Supplier<String> nodeId;
   private final long sendTimeoutMs;
   private final long idleTimeoutMs;
   private final int maxQueuedBytes;
@@ -54,7 +55,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private short drainCode;
   private String drainReason;
 
-  EventBusBridge(Vertx vertx, FrameValidator validator, BrowserAuth auth, BridgeMetrics metrics, String nodeId, long sendTimeoutMs,
+  EventBusBridge(Vertx vertx, FrameValidator validator, BrowserAuth auth, BridgeMetrics metrics, Supplier<String> nodeId, long sendTimeoutMs,
       long idleTimeoutMs, int maxQueuedBytes, NodeConfig.BridgeLimits limits, Publications publications) {
     this.vertx = vertx;
     this.eventBus = vertx.eventBus();
@@ -94,6 +95,11 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     drainCode = code;
     drainReason = reason;
     for (BridgeSocket socket : List.copyOf(sockets)) socket.close(code, reason);
+  }
+
+  /** Admits connections again after a {@link #drain} that was not for good (a node back on the majority side). */
+  void admitAgain() {
+    draining = false;
   }
 
   /** Any connection that carries bridge frames: a SockJS session, or a raw WebSocket ({@link RawWebSocket}). */
@@ -359,7 +365,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     JsonObject pong = new JsonObject()
         .put("type", "PONG")
         .put("serverTime", System.currentTimeMillis())
-        .put("node", nodeId);
+        .put("node", nodeId.get());
     socket.write(ServerFrames.rec(frame.replyAddress(), pong, null, null));
   }
 

@@ -15,4 +15,12 @@ public interface ClusterView {
    * Returns a handle that stops the calls.
    */
   Runnable onChange(Runnable listener);
+
+  /**
+   * Whether this node sees at least the cluster's minimum size ({@code --min-cluster-size}): false on the minority side
+   * of a split, where it runs no simulator, is not ready and sends its browsers elsewhere. True without a minimum.
+   */
+  default boolean inMajority() {
+    return true;
+  }
 }

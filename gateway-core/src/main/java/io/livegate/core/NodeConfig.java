@@ -34,6 +34,8 @@ import java.util.Set;
  *                         compiled the handshake and fan-out before clients come)
  * @param http             deadlines and admission of the HTTP connections of both ports
  * @param history          which addresses keep a history of their publications, and how much of it
+ * @param minClusterSize   the fewest members this node must see to serve: below (the minority side of a split) it runs
+ *                         no simulator, is not ready and sends its browsers elsewhere; 1: always serves
  */
 public record NodeConfig(
     Set<Role> roles,
@@ -59,7 +61,19 @@ public record NodeConfig(
     Security security,
     boolean warmUp,
     HttpLimits http,
-    History history) {
+    History history,
+    int minClusterSize) {
+
+  /** Without a minimum cluster size: serves whatever it sees. */
+  public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
+      List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
+      List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
+      int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes, int eventBusPort, BridgeLimits limits, Security security,
+      boolean warmUp, HttpLimits http, History history) {
+    this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
+        inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
+        idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http, history, 1);
+  }
 
   /** Without a history setting of its own: the defaults. */
   public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
@@ -248,14 +262,21 @@ public record NodeConfig(
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, httpLimits,
-        history);
+        history, minClusterSize);
   }
 
   public NodeConfig withHistory(History newHistory) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
-        newHistory);
+        newHistory, minClusterSize);
+  }
+
+  public NodeConfig withMinClusterSize(int size) {
+    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
+        history, size);
   }
 
   /** This configuration with the bridge's settings that the {@code with} methods change. */
@@ -263,6 +284,6 @@ public record NodeConfig(
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity, warmUp, http,
-        history);
+        history, minClusterSize);
   }
 }

@@ -43,7 +43,9 @@ public final class GatewayNode {
   private final HazelcastClusterView cluster;
   private final PrometheusMeterRegistry registry;
   private final Publications publications;
+  private final HazelcastScoreLedger ledger;
   private volatile boolean ready;
+  private io.vertx.core.eventbus.MessageConsumer<Object> statusConsumer;
   private BridgeVerticle bridge;
   private volatile BridgeWarmUp.Outcome warmedUp;
   private final AtomicBoolean draining = new AtomicBoolean();
@@ -51,12 +53,13 @@ public final class GatewayNode {
   private final Promise<Void> drained = Promise.promise();
 
   private GatewayNode(NodeConfig config, Vertx vertx, HazelcastClusterView cluster, PrometheusMeterRegistry registry,
-      PublicationHistory history) {
+      PublicationHistory history, HazelcastScoreLedger ledger) {
     this.config = config;
     this.vertx = vertx;
     this.cluster = cluster;
     this.registry = registry;
     this.publications = new Publications(vertx.eventBus(), history);
+    this.ledger = ledger;
   }
 
   /** Joins the cluster and deploys the roles; fails with a {@link StartupFailure}. */
@@ -78,13 +81,13 @@ public final class GatewayNode {
             HazelcastInstance hazelcast = manager.getHazelcastInstance();
             // The node id is the Hazelcast member's UUID: the id every member sees in the membership.
             // (Vert.x's own node id is another UUID in vertx-hazelcast 5.)
-            String nodeId = hazelcast.getCluster().getLocalMember().getUuid().toString();
-            NodeLog.nodeJoined(nodeId);
+            NodeLog.nodeJoined(hazelcast.getCluster().getLocalMember().getUuid().toString());
             PublicationHistory history = config.history().enabled()
                 ? new HazelcastHistory(vertx, hazelcast, config.history(), registry)
                 : PublicationHistory.NONE;
-            GatewayNode node = new GatewayNode(config, vertx, new HazelcastClusterView(hazelcast, nodeId), registry,
-                history);
+            GatewayNode node = new GatewayNode(config, vertx,
+                new HazelcastClusterView(hazelcast, config.minClusterSize()), registry, history,
+                new HazelcastScoreLedger(vertx, hazelcast));
             return node.deployRoles().recover(e -> node.close().transform(closed -> Future.failedFuture(e)));
           });
     } catch (StartupFailure e) {
@@ -106,8 +109,9 @@ public final class GatewayNode {
     return config;
   }
 
+  /** Joined, deployed, warmed up, not draining, and on the majority side of the cluster. */
   public boolean isReady() {
-    return ready;
+    return ready && cluster.inMajority();
   }
 
   /** What the warm-up did before the node became ready, or null if there was none. */
@@ -176,10 +180,11 @@ public final class GatewayNode {
     Gauge.builder("livegate.cluster.nodes", cluster, c -> c.members().size())
         .description("members of the cluster this node sees").register(registry);
     NodeMetrics.countPublications(vertx.eventBus(), registry);
-    Future<?> deployed = vertx.eventBus().consumer(Addresses.nodeStatus(nodeId()), this::answerStatus).completion()
+    statusConsumer = vertx.eventBus().consumer(Addresses.nodeStatus(nodeId()), this::answerStatus);
+    Future<?> deployed = statusConsumer.completion()
         .compose(v -> vertx.eventBus().consumer(Addresses.PUBLISH, this::publishForService).completion());
     if (config.has(Role.SIMULATOR)) {
-      deployed = deployed.compose(v -> vertx.deployVerticle(new SimulatorVerticle(config, cluster, registry)));
+      deployed = deployed.compose(v -> vertx.deployVerticle(new SimulatorVerticle(config, cluster, registry, ledger)));
     }
     if (config.has(Role.BRIDGE)) {
       bridge = new BridgeVerticle(config, cluster, registry, publications);
@@ -193,9 +198,26 @@ public final class GatewayNode {
     }
     return deployed.compose(v -> warmUp()).map(v -> {
       ready = !draining.get();
+      vertx.runOnContext(c -> {
+        cluster.onChange(this::clusterChanged);
+        clusterChanged();
+      });
       logStarted();
       return this;
     });
+  }
+
+  /**
+   * On the minority side of a split the bridge sends its browsers elsewhere and refuses new ones (and {@code /ready}
+   * answers 503), until the sides merge. After a merge the node's id may have changed: its status address follows.
+   */
+  private void clusterChanged() {
+    if (bridge != null) bridge.standAside(!cluster.inMajority());
+    String address = Addresses.nodeStatus(nodeId());
+    if (statusConsumer != null && !statusConsumer.address().equals(address)) {
+      statusConsumer.unregister();
+      statusConsumer = vertx.eventBus().consumer(address, this::answerStatus);
+    }
   }
 
   /** See {@link BridgeWarmUp}: never fails; a node whose warm-up could not run starts all the same. */

@@ -4,6 +4,7 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import io.livegate.core.ClusterView;
 import io.livegate.core.NodeInfo;
 import io.livegate.core.Role;
@@ -23,13 +24,22 @@ final class HazelcastClusterView implements ClusterView {
   private static final Logger LOG = Logger.getLogger(HazelcastClusterView.class.getName());
 
   private final HazelcastInstance hazelcast;
-  private final String localId;
+  private final int minClusterSize;
+  private volatile String localId;
+  private volatile boolean inMajority = true;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final java.util.UUID registration;
+  private final java.util.UUID lifecycleRegistration;
 
-  HazelcastClusterView(HazelcastInstance hazelcast, String localId) {
+  /** @param minClusterSize the fewest members this node must see to be on the majority side (1: always) */
+  HazelcastClusterView(HazelcastInstance hazelcast, int minClusterSize) {
     this.hazelcast = hazelcast;
-    this.localId = localId;
+    this.minClusterSize = minClusterSize;
+    this.localId = hazelcast.getCluster().getLocalMember().getUuid().toString();
+    // After a split heals, Hazelcast gives the merging side's members new ids: the view follows.
+    this.lifecycleRegistration = hazelcast.getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) merged();
+    });
     // Not clusterManager.nodeListener(...): that single slot belongs to Vert.x's HA manager.
     this.registration = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
@@ -44,6 +54,12 @@ final class HazelcastClusterView implements ClusterView {
       }
     });
     hazelcast.getCluster().getMembers().forEach(this::warnIfForeignDataMember);
+    int seen = members().size();
+    inMajority = seen >= minClusterSize;
+    if (!inMajority) {
+      LOG.info("this node sees " + seen + " of the cluster's minimum " + minClusterSize + " members (--min-cluster-size): "
+          + "it serves once they have joined");
+    }
   }
 
   /**
@@ -68,6 +84,51 @@ final class HazelcastClusterView implements ClusterView {
   }
 
   @Override
+  public boolean inMajority() {
+    return inMajority;
+  }
+
+  /** Whether this node's id changed since it was last read as {@code known} (after a merge). */
+  boolean hasNewId(String known) {
+    return !localId.equals(known);
+  }
+
+  private void merged() {
+    if (!refreshLocalId()) LOG.info("merged back into the cluster after a split; " + describeMembers());
+    updateMajority();
+    listeners.forEach(Runnable::run);
+  }
+
+  /**
+   * Takes the id Hazelcast now gives this member: it resets it when this node's side of a split merges into the other
+   * (before the first membership event of the merged cluster, and before {@code MERGED}). Whether it changed.
+   */
+  private synchronized boolean refreshLocalId() {
+    if (!hazelcast.getLifecycleService().isRunning()) return false;
+    String now = hazelcast.getCluster().getLocalMember().getUuid().toString();
+    if (now.equals(localId)) return false;
+    String before = localId;
+    localId = now;
+    NodeLog.nodeJoined(now);
+    LOG.info("merged back into the cluster after a split: this node is now " + now + " (was " + before + ")");
+    return true;
+  }
+
+  /** Recounts the members against the minimum size; logs a change of side. */
+  private void updateMajority() {
+    int seen = members().size();
+    boolean now = seen >= minClusterSize;
+    if (now == inMajority) return;
+    inMajority = now;
+    if (now) {
+      LOG.info("this node sees " + seen + " members again (--min-cluster-size " + minClusterSize + "): it serves again");
+    } else {
+      LOG.warning("this node sees only " + seen + " of the cluster's minimum " + minClusterSize + " members "
+          + "(--min-cluster-size): it is on the minority side of a split and stops serving until the sides merge");
+    }
+  }
+
+  @Override
   public List<NodeInfo> members() {
     if (!hazelcast.getLifecycleService().isRunning()) return List.of();
     return hazelcast.getCluster().getMembers().stream().map(HazelcastClusterView::toNodeInfo).toList();
@@ -83,13 +144,18 @@ final class HazelcastClusterView implements ClusterView {
 
   void close() {
     listeners.clear();
-    if (hazelcast.getLifecycleService().isRunning()) hazelcast.getCluster().removeMembershipListener(registration);
+    if (hazelcast.getLifecycleService().isRunning()) {
+      hazelcast.getCluster().removeMembershipListener(registration);
+      hazelcast.getLifecycleService().removeLifecycleListener(lifecycleRegistration);
+    }
   }
 
   private void membershipChanged(String what, MembershipEvent event) {
+    refreshLocalId();
     NodeInfo node = toNodeInfo(event.getMember());
     LOG.info("node " + node.id() + " (" + Role.format(node.roles()) + ", " + node.host() + ") " + what
         + "; " + describeMembers());
+    updateMajority();
     listeners.forEach(Runnable::run);
   }
 

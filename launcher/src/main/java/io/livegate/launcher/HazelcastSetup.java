@@ -9,7 +9,9 @@ import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.config.XmlConfigBuilder;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import io.livegate.core.Addresses;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.Role;
@@ -54,7 +56,30 @@ final class HazelcastSetup {
         .setAttribute(ATTR_API_PORT, String.valueOf(node.apiPort()))
         .setAttribute(ATTR_STARTED_AT, String.valueOf(startedAt));
     if (config.getMapConfigOrNull(Addresses.HISTORY_MAP) == null) config.addMapConfig(historyMap(node.history()));
+    config.addMapConfig(simulatorMap(config, node.minClusterSize()));
     return config;
+  }
+
+  /** Hazelcast's split-brain protection of the simulator's ledger: only with a minimum cluster size above 1. */
+  static final String MAJORITY = "livegate-majority";
+
+  /**
+   * The simulator's ledger ({@link HazelcastScoreLedger}): one entry, one synchronous backup, merged after a split by
+   * {@link HazelcastScoreLedger.Merge} (each event at its highest version), and, with a minimum cluster size, refused on
+   * the side of a split that lacks it (Hazelcast's split-brain protection), so that side can take no lead.
+   */
+  static MapConfig simulatorMap(Config config, int minClusterSize) {
+    MapConfig map = new MapConfig(HazelcastScoreLedger.MAP)
+        .setInMemoryFormat(InMemoryFormat.OBJECT)
+        .setBackupCount(1)
+        .setReadBackupData(false);
+    map.getMergePolicyConfig().setPolicy(HazelcastScoreLedger.Merge.class.getName());
+    if (minClusterSize > 1) {
+      config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(MAJORITY, true, minClusterSize)
+          .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+      map.setSplitBrainProtectionName(MAJORITY);
+    }
+    return map;
   }
 
   /**

@@ -67,6 +67,9 @@ public final class NodeSettings {
       new Setting("--history-addresses", "HISTORY_ADDRESSES", String.join(",", Addresses.DEFAULT_HISTORY),
           "addresses whose publications the cluster keeps, numbered, for browsers that reconnect to have what they "
               + "missed: comma separated regular expressions; empty: none"),
+      new Setting("--min-cluster-size", "MIN_CLUSTER_SIZE", "1",
+          "fewest members this node must see to serve (a majority of the cluster, e.g. 2 of 3): below, it is on the "
+              + "minority side of a split and runs no simulator, answers /ready 503 and closes its browsers with 1012"),
       new Setting("--history-size", "HISTORY_SIZE", "1000", "publications kept per address (the newest)"),
       new Setting("--history-ttl-ms", "HISTORY_TTL_MS", "300000", "how long a kept publication is kept"),
       new Setting("--history-max-addresses", "HISTORY_MAX_ADDRESSES", "1000",
@@ -168,7 +171,8 @@ public final class NodeSettings {
             (int) number(v, "--history-size", 1, 1_000_000),
             number(v, "--history-ttl-ms", 1000, 7L * 24 * 3600 * 1000),
             (int) number(v, "--history-max-addresses", 1, 10_000_000),
-            (int) number(v, "--history-address-bytes", 1024, 1024 * 1024 * 1024)));
+            (int) number(v, "--history-address-bytes", 1024, 1024 * 1024 * 1024)),
+        (int) number(v, "--min-cluster-size", 1, 1000));
     if (config.simulatorMaxMs() < config.simulatorMinMs()) {
       throw new BadSetting("--simulator-max-ms must not be below --simulator-min-ms");
     }

@@ -216,6 +216,10 @@ public final class RestVerticle extends VerticleBase {
   }
 
   private void readiness(RoutingContext ctx) {
+    if (!cluster.inMajority()) {
+      throw new ApiError(503, "not ready: this node sees fewer members than --min-cluster-size (the minority side of a "
+          + "split, or the cluster has not yet gathered)");
+    }
     if (!ready.getAsBoolean()) {
       throw new ApiError(503, "not ready: the node has not yet joined the cluster, deployed its roles and warmed up");
     }

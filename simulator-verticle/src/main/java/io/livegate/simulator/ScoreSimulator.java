@@ -1,23 +1,28 @@
 package io.livegate.simulator;
 
 import io.livegate.core.Addresses;
+import io.livegate.core.LeaderLease;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.ScoreEvent;
+import io.livegate.core.ScoreLedger;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * The active simulator: five events, each changing at a random interval. Every change is written
- * to the cluster map before it is published, so whoever takes over resumes from the last versions.
+ * The active simulator: five events, each changing at a random interval, under a lead of the {@link ScoreLedger}.
+ * Every change is first written to the ledger, conditional on the lead, and published only once the ledger took it and
+ * while the lead is still valid by this process's clock: a simulator that was paused past its lease publishes nothing,
+ * even before it learns another node took over. The events also go to the cluster map {@code gateway.events}, which
+ * the REST API and {@code events.snapshot} read.
  */
 final class ScoreSimulator {
   private static final Logger LOG = Logger.getLogger(ScoreSimulator.class.getName());
@@ -25,61 +30,84 @@ final class ScoreSimulator {
       "Lions vs Tigers", "Eagles vs Wolves", "Sharks vs Bears", "Falcons vs Hawks", "Rams vs Bulls");
 
   private final Vertx vertx;
-  private final AsyncMap<String, JsonObject> store;
+  private final AsyncMap<String, JsonObject> snapshot;
+  private final ScoreLedger ledger;
   private final NodeConfig config;
-  private final String nodeId;
+  private final Supplier<String> nodeId;
   private final Map<String, ScoreEvent> current = new HashMap<>();
   private final Map<String, Long> timers = new HashMap<>();
-  private final Map<String, ScoreEvent> lastSeen;
+  private final Runnable onLost;
+  private ScoreLedger.Lead lead;
+  private long renewTimer = -1;
   private boolean running;
 
-  ScoreSimulator(Vertx vertx, AsyncMap<String, JsonObject> store, NodeConfig config, String nodeId,
-      Map<String, ScoreEvent> lastSeen) {
+  /**
+   * @param lastSeen the newest version of each event this node saw published (the ledger's copy can be lost with a
+   *                 dead member before its backup was made): the simulator resumes above the higher of the two
+   * @param onLost   called once if the lead is lost while running (refused by the ledger): the simulator has stopped
+   */
+  ScoreSimulator(Vertx vertx, AsyncMap<String, JsonObject> snapshot, ScoreLedger ledger, ScoreLedger.Lead lead,
+      NodeConfig config, Supplier<String> nodeId, Map<String, ScoreEvent> lastSeen, Runnable onLost) {
     this.vertx = vertx;
-    this.lastSeen = lastSeen;
-    this.store = store;
+    this.snapshot = snapshot;
+    this.ledger = ledger;
+    this.lead = lead;
     this.config = config;
     this.nodeId = nodeId;
+    this.onLost = onLost;
+    for (int i = 0; i < NAMES.size(); i++) {
+      String id = ScoreEvent.idOf(i);
+      ScoreEvent stored = lead.events().get(id);
+      ScoreEvent seen = lastSeen.get(id);
+      ScoreEvent resumed = stored == null || (seen != null && seen.version() > stored.version()) ? seen : stored;
+      current.put(id, resumed != null ? resumed
+          : new ScoreEvent(id, NAMES.get(i), new ScoreEvent.Score(0, 0), 0, Instant.now().toString(), nodeId.get()));
+    }
   }
 
   void start() {
     running = true;
-    List<Future<ScoreEvent>> loads = new ArrayList<>();
-    for (int i = 0; i < NAMES.size(); i++) loads.add(resume(i));
-    Future.all(loads)
-        .onSuccess(all -> {
-          if (!running) return;
-          for (Future<ScoreEvent> load : loads) {
-            ScoreEvent event = load.result();
-            current.put(event.id(), event);
-            scheduleChange(event.id());
-          }
-          LOG.info("simulator active, resuming at versions " + versions());
-        })
-        .onFailure(e -> LOG.severe("simulator could not load the events from the cluster: " + e.getMessage()));
+    renewTimer = vertx.setPeriodic(LeaderLease.RENEW_EVERY_MS, t -> renew());
+    for (ScoreEvent event : current.values()) {
+      snapshot.put(event.id(), event.toJson());
+      scheduleChange(event.id());
+    }
+    LOG.info("simulator active (term " + lead.term() + "), resuming at versions " + versions());
   }
 
+  /** Stops changing events; the lead stays taken until {@link #release()} or until it lapses. */
   void stop() {
     running = false;
+    vertx.cancelTimer(renewTimer);
     timers.values().forEach(vertx::cancelTimer);
     timers.clear();
   }
 
-  /**
-   * Where an event resumes: the newer of the stored event and the last one this node saw published
-   * (the stored one can be lost with a dead member); a new event at version 0 if neither exists.
-   */
-  private Future<ScoreEvent> resume(int index) {
-    String id = ScoreEvent.idOf(index);
-    ScoreEvent seen = lastSeen.get(id);
-    ScoreEvent candidate = seen != null ? seen
-        : new ScoreEvent(id, NAMES.get(index), new ScoreEvent.Score(0, 0), 0, Instant.now().toString(), nodeId);
-    return store.putIfAbsent(id, candidate.toJson()).compose(existing -> {
-      if (existing == null) return Future.succeededFuture(candidate);
-      ScoreEvent stored = ScoreEvent.fromJson(existing);
-      if (seen == null || stored.version() >= seen.version()) return Future.succeededFuture(stored);
-      return store.put(id, seen.toJson()).map(seen);
+  /** Gives the lead up, so that another node takes it at once. */
+  Future<Void> release() {
+    return ledger.release(lead).recover(e -> Future.succeededFuture());
+  }
+
+  private void renew() {
+    if (!running) return;
+    ledger.renew(lead).onComplete(renewed -> {
+      if (!running) return;
+      if (renewed.succeeded()) {
+        lead = renewed.result();
+      } else if (renewed.cause() instanceof ScoreLedger.NotLeader) {
+        lost("its lease could not be renewed (it was paused or cut off for longer than " + LeaderLease.LEASE_MS
+            + " ms)");
+      } else {
+        LOG.fine(() -> "lease renewal failed, trying again: " + renewed.cause());
+      }
     });
+  }
+
+  private void lost(String why) {
+    if (!running) return;
+    LOG.warning("this node's simulator lost the lead: " + why + "; it stands down and publishes nothing more");
+    stop();
+    onLost.run();
   }
 
   private void scheduleChange(String id) {
@@ -90,15 +118,34 @@ final class ScoreSimulator {
 
   private void change(String id) {
     if (!running) return;
+    if (!lead.isValid()) {
+      // Not renewed in time (the cluster is slow to answer, or this process was paused): nothing is changed until a
+      // renewal succeeds, or the ledger refuses one.
+      scheduleChange(id);
+      return;
+    }
     ScoreEvent next = scored(current.get(id));
-    // Stored first, then published: a successor never resumes below what clients have seen.
-    store.put(id, next.toJson())
-        .onSuccess(v -> {
+    ledger.change(lead, next)
+        .onSuccess(stored -> {
           if (!running) return;
+          if (stored != null) {
+            // An earlier change was stored, its answer lost: go on from the stored version, publishing nothing now.
+            current.put(id, stored);
+            return;
+          }
           current.put(id, next);
-          vertx.eventBus().publish(Addresses.EVENTS_UPDATES, next.toJson());
+          if (!lead.isValid()) return;
+          JsonObject json = next.toJson();
+          snapshot.put(id, json);
+          vertx.eventBus().publish(Addresses.EVENTS_UPDATES, json);
         })
-        .onFailure(e -> LOG.warning("could not store " + id + ", change skipped: " + e.getMessage()))
+        .onFailure(e -> {
+          if (e instanceof ScoreLedger.NotLeader) {
+            lost("the ledger refused a change of " + id);
+          } else {
+            LOG.warning("could not store " + id + ", change skipped: " + e.getMessage());
+          }
+        })
         .onComplete(r -> {
           if (running) scheduleChange(id);
         });
@@ -108,7 +155,7 @@ final class ScoreSimulator {
     boolean home = ThreadLocalRandom.current().nextBoolean();
     ScoreEvent.Score s = event.score();
     ScoreEvent.Score score = home ? new ScoreEvent.Score(s.home() + 1, s.away()) : new ScoreEvent.Score(s.home(), s.away() + 1);
-    return new ScoreEvent(event.id(), event.name(), score, event.version() + 1, Instant.now().toString(), nodeId);
+    return new ScoreEvent(event.id(), event.name(), score, event.version() + 1, Instant.now().toString(), nodeId.get());
   }
 
   private String versions() {

@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class FakeCluster implements ClusterView {
   private final String localId;
   private volatile List<NodeInfo> members;
+  private volatile boolean inMajority = true;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
   FakeCluster(String localId) {
@@ -30,6 +31,13 @@ final class FakeCluster implements ClusterView {
     listeners.forEach(Runnable::run);
   }
 
+  /** As on the minority side of a split (or back on the majority side): the listeners are told. */
+  void setInMajority(boolean majority) {
+    this.inMajority = majority;
+    listeners.forEach(Runnable::run);
+  }
+
+  @Override public boolean inMajority() { return inMajority; }
   @Override public String localNodeId() { return localId; }
   @Override public List<NodeInfo> members() { return members; }
 

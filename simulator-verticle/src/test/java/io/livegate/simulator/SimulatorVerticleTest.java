@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.livegate.core.Addresses;
+import io.livegate.core.LeaderLease;
 import io.livegate.core.NodeConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -140,6 +142,77 @@ class SimulatorVerticleTest {
     }
   }
 
+  @Test
+  void aSimulatorThatHungPastItsLeasePublishesNothingWhenItResumesAndTheStandbyTakesOver() throws Exception {
+    FakeCluster oldView = new FakeCluster("old");
+    oldView.setMembers(List.of(FakeCluster.node("old"), FakeCluster.node("young")));
+    FakeCluster youngView = new FakeCluster("young");
+    youngView.setMembers(List.of(FakeCluster.node("old"), FakeCluster.node("young")));
+    SimulatorVerticle old = new SimulatorVerticle(FAST, oldView, new SimpleMeterRegistry());
+    await(vertx.deployVerticle(old));
+    await(vertx.deployVerticle(new SimulatorVerticle(FAST, youngView, new SimpleMeterRegistry())));
+    Map<String, Long> last = new HashMap<>();
+    for (int i = 0; i < 10; i++) record(last, next(), "old");
+
+    // A pause of the old one's event loop (a long GC pause, a SIGSTOP) longer than the lease; the others declare it
+    // gone meanwhile. Its own view never changes: when it resumes it still believes it is the oldest.
+    CountDownLatch paused = new CountDownLatch(1);
+    old.context().runOnContext(v -> {
+      paused.countDown();
+      sleep(LeaderLease.TAKEOVER_AFTER_MS + 2000);
+    });
+    assertTrue(paused.await(5, TimeUnit.SECONDS));
+    youngView.setMembers(List.of(FakeCluster.node("young")));
+    // The young one waits for the lease to lapse, then takes over above the stored versions; the old one, resumed
+    // with its timers due, is refused and publishes nothing: every update from here on is the young one's.
+    JsonObject first;
+    do {
+      first = next();
+    } while (!"young".equals(first.getString("publishedBy")) && record(last, first, "old"));
+    record(last, first, "young");
+    while (old.isActive()) record(last, next(), "young");  // until the old one has resumed and learnt it lost the lead
+    for (int i = 0; i < 40; i++) record(last, next(), "young");
+  }
+
+  @Test
+  void onTheMinoritySideNoSimulatorRunsAndBackOnTheMajoritySideItResumesAboveWhatWasPublished() throws Exception {
+    FakeCluster view = new FakeCluster("a");
+    SimulatorVerticle simulator = new SimulatorVerticle(FAST, view, new SimpleMeterRegistry());
+    await(vertx.deployVerticle(simulator));
+    Map<String, Long> last = new HashMap<>();
+    for (int i = 0; i < 10; i++) record(last, next(), "a");
+    view.setInMajority(false);
+    assertTrue(within(() -> !simulator.isActive()), "stands down on the minority side");
+    updates.clear();
+    view.setInMajority(true);
+    for (int i = 0; i < 10; i++) record(last, next(), "a");
+  }
+
+  /** Checks the update is {@code by}'s and above the last version of its event; true. */
+  private static boolean record(Map<String, Long> last, JsonObject update, String by) {
+    assertEquals(by, update.getString("publishedBy"), update.encode());
+    Long before = last.put(update.getString("id"), update.getLong("version"));
+    assertTrue(before == null || update.getLong("version") > before, "went back: " + update.encode() + " after " + before);
+    return true;
+  }
+
+  private static boolean within(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) return true;
+      Thread.sleep(20);
+    }
+    return condition.getAsBoolean();
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private void assertSnapshotFails() throws Exception {
     try {
       await(vertx.eventBus().request(Addresses.EVENTS_SNAPSHOT, null));
@@ -163,8 +236,8 @@ class SimulatorVerticleTest {
   }
 
   private JsonObject next() throws InterruptedException {
-    JsonObject update = updates.poll(5, TimeUnit.SECONDS);
-    if (update == null) throw new AssertionError("no update within 5 s");
+    JsonObject update = updates.poll(10, TimeUnit.SECONDS);
+    if (update == null) throw new AssertionError("no update within 10 s");
     return update;
   }
 

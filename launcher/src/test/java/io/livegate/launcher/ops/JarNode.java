@@ -43,6 +43,19 @@ final class JarNode implements AutoCloseable {
    */
   static JarNode start(Path jar, Path logDir, String name, String clusterName, int clusterPort, List<String> members,
       List<String> settings) throws Exception {
+    JarNode node = launch(jar, logDir, name, clusterName, clusterPort, members, settings);
+    try {
+      node.awaitReady(60);
+    } catch (Exception | AssertionError e) {
+      node.close();
+      throw e;
+    }
+    return node;
+  }
+
+  /** Starts a node as {@link #start} does, without waiting for anything. */
+  static JarNode launch(Path jar, Path logDir, String name, String clusterName, int clusterPort, List<String> members,
+      List<String> settings) throws Exception {
     int bridgePort = Ports.free();
     int apiPort = Ports.free();
     Path log = logDir.resolve(name + ".log");
@@ -55,14 +68,7 @@ final class JarNode implements AutoCloseable {
         "--members", String.join(",", members), "--cluster-name", clusterName));
     command.addAll(settings);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    JarNode node = new JarNode(name, bridgePort, apiPort, clusterPort, log, process);
-    try {
-      node.awaitReady(60);
-    } catch (Exception | AssertionError e) {
-      node.close();
-      throw e;
-    }
-    return node;
+    return new JarNode(name, bridgePort, apiPort, clusterPort, log, process);
   }
 
   long pid() {
@@ -72,6 +78,22 @@ final class JarNode implements AutoCloseable {
   /** kill -9. */
   void kill() throws InterruptedException {
     process.destroyForcibly().waitFor();
+  }
+
+  /** SIGSTOP: the process hangs, as in a long GC pause, until {@link #resume()}. */
+  void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT. */
+  void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    if (!process.isAlive()) return;
+    int exit = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start().waitFor();
+    if (exit != 0) throw new AssertionError("kill -" + name + " " + process.pid() + " exited " + exit);
   }
 
   /** SIGTERM. */
@@ -145,7 +167,8 @@ final class JarNode implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + apiPort + path);
   }
 
-  private void awaitReady(int seconds) throws Exception {
+  /** Returns once {@code /ready} answers 200; fails if it does not within {@code seconds}. */
+  void awaitReady(int seconds) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) throw new AssertionError(name + " exited during start-up: " + logText());
@@ -157,6 +180,35 @@ final class JarNode implements AutoCloseable {
       Thread.sleep(200);
     }
     throw new AssertionError(name + " not ready within " + seconds + " s: " + logText());
+  }
+
+  /** Whether {@code /health} answers at all: the process has deployed its REST API (ready or not). */
+  boolean answers() {
+    try {
+      get("/health");
+      return true;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  /** The id this node gives itself in {@code /api/cluster/nodes} now (it changes after a merge), or null. */
+  String currentId() {
+    try {
+      return clusterNodes().stream().map(JsonObject.class::cast).filter(n -> n.getBoolean("self"))
+          .findFirst().map(n -> n.getString("id")).orElse(null);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /** Whether this node's simulator is the active one ({@code livegate_simulator_active}). */
+  boolean simulatorActive() {
+    try {
+      return metrics().lines().anyMatch(l -> l.startsWith("livegate_simulator_active") && l.trim().endsWith(" 1.0"));
+    } catch (Exception e) {
+      return false;
+    }
   }
 
   @Override
