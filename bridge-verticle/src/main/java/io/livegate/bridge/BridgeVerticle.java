@@ -3,6 +3,7 @@ package io.livegate.bridge;
 import io.livegate.core.ClusterView;
 import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.Probes;
 import io.livegate.core.PublicationHistory;
 import io.livegate.core.Publications;
 import io.livegate.core.ServerTls;
@@ -49,6 +50,7 @@ public final class BridgeVerticle extends VerticleBase {
   private final AllowedOrigins origins;
   private EventBusBridge bridge;
   private Publications publications;
+  private Probes probes;
 
   /** A bridge whose node keeps no history: every publication goes out as it is. */
   public BridgeVerticle(NodeConfig config, ClusterView cluster, MeterRegistry registry) {
@@ -80,6 +82,15 @@ public final class BridgeVerticle extends VerticleBase {
     mountDashboard(router);
     bridge.start();
     return listen(request -> route(request, rawWebSocket, router)).onSuccess(listening -> announce(listening, permitted));
+  }
+
+  /**
+   * This port also answers {@code /health}, {@code /ready} and {@code /metrics} (a node without the rest role: the
+   * bridge port is the one it has). Before deployment.
+   */
+  public BridgeVerticle serveProbes(Probes nodeProbes) {
+    this.probes = nodeProbes;
+    return this;
   }
 
   /** Browser connections open on this bridge now (the launcher reports them). */
@@ -129,6 +140,7 @@ public final class BridgeVerticle extends VerticleBase {
    */
   private void route(HttpServerRequest request, RawWebSocketUpgrade rawWebSocket, Router router) {
     String path = request.path();
+    if (probes != null && probes.answer(request)) return;
     if (RAW_WEBSOCKET.equals(path) || RAW_WEBSOCKET_SLASH.equals(path)) {
       routeRawWebSocket(request, rawWebSocket);
     } else {

@@ -34,6 +34,7 @@ import java.util.Set;
  *                         compiled the handshake and fan-out before clients come)
  * @param http             deadlines and admission of the HTTP connections of both ports
  * @param history          which addresses keep a history of their publications, and how much of it
+ * @param nodeName         what a person calls this node (the dashboard, {@code /api/cluster/nodes}); null: host:port
  */
 public record NodeConfig(
     Set<Role> roles,
@@ -59,7 +60,30 @@ public record NodeConfig(
     Security security,
     boolean warmUp,
     HttpLimits http,
-    History history) {
+    History history,
+    String nodeName) {
+
+  /** Named by its host and port (see {@link #displayName()}). */
+  public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
+      List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
+      List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
+      int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes, int eventBusPort, BridgeLimits limits, Security security,
+      boolean warmUp, HttpLimits http, History history) {
+    this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
+        inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
+        idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http, history, null);
+  }
+
+  /** What a person calls this node: {@code --node-name}, else its cluster host and first HTTP port. */
+  public String displayName() {
+    if (nodeName != null && !nodeName.isBlank()) return nodeName;
+    return clusterHost + ":" + (has(Role.BRIDGE) ? bridgePort : apiPort);
+  }
+
+  /** The port of {@code /health}, {@code /ready} and {@code /metrics}: see {@link NodeInfo#managementPort}. */
+  public int managementPort() {
+    return NodeInfo.managementPort(roles, bridgePort, apiPort);
+  }
 
   /** Without a history setting of its own: the defaults. */
   public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
@@ -248,14 +272,21 @@ public record NodeConfig(
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, httpLimits,
-        history);
+        history, nodeName);
+  }
+
+  public NodeConfig withNodeName(String name) {
+    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
+        history, name);
   }
 
   public NodeConfig withHistory(History newHistory) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
-        newHistory);
+        newHistory, nodeName);
   }
 
   /** This configuration with the bridge's settings that the {@code with} methods change. */
@@ -263,6 +294,6 @@ public record NodeConfig(
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity, warmUp, http,
-        history);
+        history, nodeName);
   }
 }

@@ -5,6 +5,8 @@ import io.livegate.bridge.BridgeVerticle;
 import io.livegate.core.Addresses;
 import io.livegate.core.HistoryHeaders;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.NodeState;
+import io.livegate.core.Probes;
 import io.livegate.core.PublicationHistory;
 import io.livegate.core.Publications;
 import io.livegate.core.Role;
@@ -43,7 +45,7 @@ public final class GatewayNode {
   private final HazelcastClusterView cluster;
   private final PrometheusMeterRegistry registry;
   private final Publications publications;
-  private volatile boolean ready;
+  private volatile NodeState state = NodeState.JOINING;
   private BridgeVerticle bridge;
   private volatile BridgeWarmUp.Outcome warmedUp;
   private final AtomicBoolean draining = new AtomicBoolean();
@@ -107,7 +109,21 @@ public final class GatewayNode {
   }
 
   public boolean isReady() {
-    return ready;
+    return state.isReady();
+  }
+
+  /** Where the node is: what {@code GET /ready} says (see {@link NodeState}). */
+  public NodeState state() {
+    return state;
+  }
+
+  /** Moves to {@code next} and says so in one line; a draining node stays draining. */
+  private void moveTo(NodeState next) {
+    NodeState was = state;
+    if (was == next || (was == NodeState.DRAINING && next != NodeState.DRAINING)) return;
+    state = next;
+    // A drain logs its own steps.
+    if (next != NodeState.DRAINING) LOG.info("state " + was.label() + " -> " + next.label() + ": " + next.reason());
   }
 
   /** What the warm-up did before the node became ready, or null if there was none. */
@@ -125,7 +141,7 @@ public final class GatewayNode {
     if (!draining.compareAndSet(false, true)) return drained.future();
     drainStarted.complete();
     long start = System.nanoTime();
-    ready = false;
+    moveTo(NodeState.DRAINING);
     LOG.info("draining: refusing new bridge connections, closing " + (bridge == null ? 0 : bridge.openConnections())
         + " open ones (1012, reconnect), then leaving the cluster");
     Future<Void> closed = bridge == null ? Future.succeededFuture() : bridge.drain().compose(v -> connectionsClosed());
@@ -167,7 +183,7 @@ public final class GatewayNode {
 
   /** Leaves the cluster: roles stop first (an active simulator hands over), then the cluster is left. */
   public Future<Void> close() {
-    ready = false;
+    moveTo(NodeState.DRAINING);
     cluster.close();
     return vertx.close();
   }
@@ -181,18 +197,25 @@ public final class GatewayNode {
     if (config.has(Role.SIMULATOR)) {
       deployed = deployed.compose(v -> vertx.deployVerticle(new SimulatorVerticle(config, cluster, registry)));
     }
+    Probes probes = new Probes(this::state, registry::scrape);
     if (config.has(Role.BRIDGE)) {
       bridge = new BridgeVerticle(config, cluster, registry, publications);
+      // Without the rest role, the bridge port answers the probes (and /metrics): every node can be probed.
+      if (!config.has(Role.REST)) bridge.serveProbes(probes);
       deployed = deployed.compose(v -> deploy(bridge, "bridge", "--bridge-port", config.bridgePort()));
     }
     if (config.has(Role.REST)) {
       deployed = deployed.compose(v ->
-          deploy(new RestVerticle(config, cluster, registry, this::isReady, this::drain, publications), "REST API",
+          deploy(new RestVerticle(config, cluster, registry, this::state, this::drain, publications), "REST API",
               "--api-port",
               config.apiPort()));
     }
+    if (!config.has(Role.BRIDGE) && !config.has(Role.REST)) {
+      deployed = deployed.compose(v -> deploy(new ManagementVerticle(config, probes, registry), "management port",
+          "--api-port", config.apiPort()));
+    }
     return deployed.compose(v -> warmUp()).map(v -> {
-      ready = !draining.get();
+      moveTo(NodeState.READY);
       logStarted();
       return this;
     });
@@ -201,6 +224,7 @@ public final class GatewayNode {
   /** See {@link BridgeWarmUp}: never fails; a node whose warm-up could not run starts all the same. */
   private Future<Void> warmUp() {
     if (!config.warmUp() || !config.has(Role.BRIDGE)) return Future.succeededFuture();
+    moveTo(NodeState.WARMING);
     return BridgeWarmUp.run(config, (ContextInternal) vertx.getOrCreateContext())
         .onSuccess(outcome -> {
           warmedUp = outcome;
@@ -220,7 +244,8 @@ public final class GatewayNode {
   private void answerStatus(Message<Object> request) {
     request.reply(new JsonObject()
         .put("connections", bridge == null ? 0 : bridge.openConnections())
-        .put("draining", draining.get()));
+        .put("draining", draining.get())
+        .put("state", state.label()));
   }
 
   /**
@@ -253,9 +278,10 @@ public final class GatewayNode {
 
   private void logStarted() {
     String http = "http://" + config.httpHost() + ":";
-    LOG.info("node " + nodeId() + " started: roles " + Role.format(config.roles())
+    LOG.info("node " + nodeId() + " (" + config.displayName() + ") started: roles " + Role.format(config.roles())
         + (config.has(Role.BRIDGE) ? ", dashboard and bridge " + http + config.bridgePort() + "/ (SockJS /eventbus)" : "")
         + (config.has(Role.REST) ? ", REST API " + http + config.apiPort() + "/" : "")
+        + ", /health /ready /metrics on port " + config.managementPort()
         + ", cluster '" + config.clusterName() + "' on " + config.clusterHost()
         + " with config " + HazelcastSetup.source(config) + ", member list " + String.join(",", config.members()));
     LOG.info(cluster.describeMembers());
@@ -265,6 +291,9 @@ public final class GatewayNode {
   private static void checkPortsFree(NodeConfig config) {
     if (config.has(Role.BRIDGE)) checkPortFree(config.httpHost(), config.bridgePort(), "--bridge-port", "bridge");
     if (config.has(Role.REST)) checkPortFree(config.httpHost(), config.apiPort(), "--api-port", "REST API");
+    if (!config.has(Role.BRIDGE) && !config.has(Role.REST)) {
+      checkPortFree(config.httpHost(), config.apiPort(), "--api-port", "management port");
+    }
   }
 
   private static void checkPortFree(String host, int port, String flag, String what) {

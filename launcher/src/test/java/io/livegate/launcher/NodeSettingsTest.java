@@ -123,7 +123,15 @@ class NodeSettingsTest {
     assertRefused("--bridge-port and --api-port are both 9000", "--bridge-port", "9000", "--api-port", "9000");
     NodeSettings.BadSetting fromEnv = assertThrows(NodeSettings.BadSetting.class,
         () -> parse(Map.of("BRIDGE_PORT", "x")));
-    assertTrue(fromEnv.getMessage().startsWith("--bridge-port: 'x'"), fromEnv.getMessage());
+    assertTrue(fromEnv.getMessage().startsWith("BRIDGE_PORT (--bridge-port): 'x' is not a whole number"),
+        "names the variable that was read: " + fromEnv.getMessage());
+    NodeSettings.BadSetting flagOverEnv = assertThrows(NodeSettings.BadSetting.class,
+        () -> parse(Map.of("BRIDGE_PORT", "9000"), "--bridge-port", "x"));
+    assertTrue(flagOverEnv.getMessage().startsWith("--bridge-port: 'x'"), flagOverEnv.getMessage());
+    assertRefused("--node-name: at most 64 printable characters", "--node-name", "n".repeat(65));
+    assertRefused("--node-name: at most 64 printable characters", "--node-name", "a\u0007b");
+    assertEquals("edge-1", parse(Map.of("NODE_NAME", "edge-1")).displayName());
+    assertEquals("127.0.0.1:9090", parse(Map.of(), "--bridge-port", "9090").displayName());
   }
 
   private static void assertRefused(String expectedStart, String... args) {

@@ -8,6 +8,9 @@ import io.livegate.core.Publications;
 import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeInfo;
+import io.livegate.core.NodeState;
+import io.livegate.core.Probes;
+import io.livegate.core.RefusalLog;
 import io.livegate.core.Role;
 import io.livegate.core.ServerTls;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -39,6 +42,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -59,8 +63,9 @@ public final class RestVerticle extends VerticleBase {
   private final NodeConfig config;
   private final ClusterView cluster;
   private final PrometheusMeterRegistry registry;
-  private final BooleanSupplier ready;
+  private final Supplier<NodeState> state;
   private final Runnable drain;
+  private RefusalLog refusals;
   private AsyncMap<String, JsonObject> events;
   private HttpServer server;
   private Publications publications;
@@ -71,23 +76,28 @@ public final class RestVerticle extends VerticleBase {
    */
   public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, BooleanSupplier ready,
       Runnable drain) {
-    this(config, cluster, registry, ready, drain, null);
+    this(config, cluster, registry, () -> ready.getAsBoolean() ? NodeState.READY : NodeState.JOINING, drain, null);
   }
 
-  /** @param publications how this node publishes (keeping what the history keeps); null: without history */
-  public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, BooleanSupplier ready,
+  /**
+   * @param state        where the node is ({@code /ready} answers 200 when it is ready, else 503 with the reason)
+   * @param drain        starts draining the node, which then leaves the cluster and exits; called after the answer
+   * @param publications how this node publishes (keeping what the history keeps); null: without history
+   */
+  public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, Supplier<NodeState> state,
       Runnable drain, Publications publications) {
     this.publications = publications;
     this.config = config;
     this.cluster = cluster;
     this.registry = registry;
-    this.ready = ready;
+    this.state = state;
     this.drain = drain;
   }
 
   @Override
   public Future<?> start() {
     if (publications == null) publications = new Publications(vertx.eventBus(), PublicationHistory.NONE);
+    refusals = new RefusalLog(vertx, LOG);
     Router router = Router.router(vertx);
     mountCors(router);
     mountOperations(router);
@@ -134,9 +144,10 @@ public final class RestVerticle extends VerticleBase {
   }
 
   private void mountOperations(Router router) {
-    router.get("/health").handler(this::health);
-    router.get("/ready").handler(this::readiness);
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    Probes probes = new Probes(state, registry::scrape);
+    router.get(Probes.HEALTH).handler(ctx -> probes.health(ctx.response()));
+    router.get(Probes.READY).handler(ctx -> probes.ready(ctx.response()));
+    router.get(Probes.METRICS).handler(PrometheusScrapingHandler.create(registry));
     router.get("/api/cluster/nodes").handler(this::listClusterNodes);
   }
 
@@ -211,17 +222,6 @@ public final class RestVerticle extends VerticleBase {
 
   // ---- operations
 
-  private void health(RoutingContext ctx) {
-    answer(ctx, 200, new JsonObject().put("status", "UP"));
-  }
-
-  private void readiness(RoutingContext ctx) {
-    if (!ready.getAsBoolean()) {
-      throw new ApiError(503, "not ready: the node has not yet joined the cluster, deployed its roles and warmed up");
-    }
-    answer(ctx, 200, new JsonObject().put("status", "READY"));
-  }
-
   /** Every member, oldest first, with its open bridge connections and drain state asked of each node, all at once. */
   private void listClusterNodes(RoutingContext ctx) {
     List<Future<JsonObject>> nodes = cluster.members().stream().map(this::describeNode).toList();
@@ -235,11 +235,14 @@ public final class RestVerticle extends VerticleBase {
     return statusOf(node.id()).map(status -> new JsonObject()
         .put("id", node.id())
         .put("host", node.host())
-        .put("bridgePort", node.bridgePort())
-        .put("apiPort", node.apiPort())
+        .put("name", node.name())
+        .put("bridgePort", portOrNull(node.bridgePort()))
+        .put("apiPort", portOrNull(node.apiPort()))
+        .put("managementPort", portOrNull(node.managementPort()))
         .put("roles", new JsonArray(node.roles().stream().sorted().map(Role::label).toList()))
         .put("connections", connectionsIn(status))
         .put("draining", status == null ? null : status.getBoolean("draining", false))
+        .put("state", status == null ? null : status.getString("state"))
         .put("startedAt", Instant.ofEpochMilli(node.startedAt()).toString())
         .put("uptimeMs", Math.max(0, System.currentTimeMillis() - node.startedAt()))
         .put("self", node.id().equals(cluster.localNodeId())));
@@ -251,6 +254,11 @@ public final class RestVerticle extends VerticleBase {
     return vertx.eventBus().<Object>request(Addresses.nodeStatus(nodeId), null, options)
         .map(reply -> reply.body() instanceof JsonObject json ? json : null)
         .otherwise((JsonObject) null);
+  }
+
+  /** A port the node does not listen on (it has not the role) is null: the list names only ports that answer. */
+  private static Integer portOrNull(int port) {
+    return port > 0 ? port : null;
   }
 
   private static Long connectionsIn(JsonObject status) {
@@ -368,7 +376,7 @@ public final class RestVerticle extends VerticleBase {
   // ---- answers
 
   private void answerFailure(RoutingContext ctx, int status) {
-    HttpErrors.respondToFailure(ctx, status, config.maxBodyBytes());
+    HttpErrors.respondToFailure(ctx, status, config.maxBodyBytes(), refusals);
   }
 
   /** A success: {@code value} (a JsonObject, JsonArray or plain JSON value) as JSON. */
