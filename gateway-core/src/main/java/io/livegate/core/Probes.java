@@ -18,7 +18,6 @@ public final class Probes {
   public static final String READY = "/ready";
   public static final String METRICS = "/metrics";
   public static final Set<String> PATHS = Set.of(HEALTH, READY, METRICS);
-  static final String JSON = "application/json";
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final Supplier<NodeState> state;
@@ -71,12 +70,12 @@ public final class Probes {
   }
 
   private static void error(HttpServerResponse response, int status, String message, NodeState state) {
-    JsonObject body = new JsonObject().put("error", message).put("status", status);
+    JsonObject body = ErrorBody.of(status, message);
     if (state != null) body.put("state", state.label());
     json(response, status, body);
   }
 
   private static void json(HttpServerResponse response, int status, JsonObject body) {
-    response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.encode());
+    response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, ErrorBody.JSON).end(body.encode());
   }
 }

@@ -88,7 +88,7 @@ final class HazelcastClusterView implements ClusterView {
 
   private void membershipChanged(String what, MembershipEvent event) {
     NodeInfo node = toNodeInfo(event.getMember());
-    LOG.info("node " + node.id() + " (" + Role.format(node.roles()) + ", " + node.name() + ") " + what
+    LOG.info("node " + node.id() + " (" + rolesOf(node) + ", " + node.name() + ") " + what
         + "; " + describeMembers());
     listeners.forEach(Runnable::run);
   }
@@ -97,11 +97,15 @@ final class HazelcastClusterView implements ClusterView {
   String describeMembers() {
     List<NodeInfo> members = members();
     return "members (" + members.size() + "): " + members.stream()
-        .map(m -> m.id() + "@" + m.name() + " [" + Role.format(m.roles()) + "]")
+        .map(m -> m.id() + "@" + m.name() + " [" + rolesOf(m) + "]")
         .collect(Collectors.joining(", "));
   }
 
   /** A member of a release without the management port and name attributes gets those it would have had. */
+  private static String rolesOf(NodeInfo node) {
+    return node.roles().isEmpty() ? "no roles: not a livegate node" : Role.format(node.roles());
+  }
+
   private static NodeInfo toNodeInfo(Member member) {
     String roles = member.getAttribute(HazelcastSetup.ATTR_ROLES);
     Set<Role> parsed = roles == null || roles.isEmpty() ? Set.of() : Role.parseList(roles);
@@ -112,9 +116,13 @@ final class HazelcastClusterView implements ClusterView {
         ? (apiPort > 0 ? apiPort : bridgePort)
         : intAttribute(member, HazelcastSetup.ATTR_MANAGEMENT_PORT);
     String name = member.getAttribute(HazelcastSetup.ATTR_NAME);
+    if (name == null) {
+      // A backend service (no roles) is named by its cluster address: it has no HTTP port of ours.
+      name = parsed.isEmpty() ? "service " + host + ":" + member.getAddress().getPort()
+          : host + ":" + (bridgePort > 0 ? bridgePort : managementPort);
+    }
     return new NodeInfo(member.getUuid().toString(), host, bridgePort, apiPort, managementPort, parsed,
-        longAttribute(member, HazelcastSetup.ATTR_STARTED_AT),
-        name == null ? host + ":" + (bridgePort > 0 ? bridgePort : managementPort) : name);
+        longAttribute(member, HazelcastSetup.ATTR_STARTED_AT), name);
   }
 
   private static long longAttribute(Member member, String name) {

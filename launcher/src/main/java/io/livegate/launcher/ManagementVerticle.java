@@ -1,5 +1,6 @@
 package io.livegate.launcher;
 
+import io.livegate.core.ErrorBody;
 import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.Probes;
@@ -7,11 +8,9 @@ import io.livegate.core.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonObject;
 import java.util.logging.Logger;
 
 /**
@@ -36,7 +35,7 @@ final class ManagementVerticle extends VerticleBase {
     HttpServer server = vertx.createHttpServer(ServerTls.apply(new HttpServerOptions().setHttp2ClearTextEnabled(false),
         config.security()));
     HttpGuard guard = new HttpGuard(vertx, "management", config.http(), config.http().descriptorReserve() / 4, registry,
-        (status, message) -> new HttpGuard.Answer("application/json", error(status, message)));
+        ErrorBody::guardAnswer);
     return server.requestHandler(guard.guard(server, this::answer)).listen(config.apiPort(), config.httpHost())
         .onSuccess(listening -> LOG.info("management port " + config.httpHost() + ":" + listening.actualPort()
             + ": /health, /ready, /metrics (this node has neither the bridge nor the rest role)"));
@@ -44,11 +43,6 @@ final class ManagementVerticle extends VerticleBase {
 
   private void answer(HttpServerRequest request) {
     if (probes.answer(request)) return;
-    request.response().setStatusCode(404).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(error(404, "nothing here: this port serves only /health, /ready and /metrics"));
-  }
-
-  private static String error(int status, String message) {
-    return new JsonObject().put("error", message).put("status", status).encode();
+    ErrorBody.answer(request.response(), 404, "nothing here: this port serves only /health, /ready and /metrics");
   }
 }

@@ -1,6 +1,7 @@
 package io.livegate.rest;
 
 import io.livegate.core.Addresses;
+import io.livegate.core.ClusterDirectory;
 import io.livegate.core.ClusterView;
 import io.livegate.core.HistoryHeaders;
 import io.livegate.core.PublicationHistory;
@@ -53,8 +54,6 @@ import java.util.logging.Logger;
  */
 public final class RestVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(RestVerticle.class.getName());
-  /** How long {@code GET /api/cluster/nodes} waits for each node's status before listing it without. */
-  static final long NODE_STATUS_TIMEOUT_MS = 1000;
   static final long MAX_SEND_TIMEOUT_MS = 60_000;
   /** A platform handler: Vert.x Web only lets those run before the body handler. */
   private static final PlatformHandler AS_BYTES = JsonBody::readAsBytes;
@@ -222,47 +221,11 @@ public final class RestVerticle extends VerticleBase {
 
   // ---- operations
 
-  /** Every member, oldest first, with its open bridge connections and drain state asked of each node, all at once. */
+  /** Every member, oldest first, with its open bridge connections, drain and state asked of each node, all at once. */
   private void listClusterNodes(RoutingContext ctx) {
-    List<Future<JsonObject>> nodes = cluster.members().stream().map(this::describeNode).toList();
-    Future.all(nodes)
-        .map(all -> new JsonArray(nodes.stream().map(Future::result).toList()))
+    new ClusterDirectory(vertx, cluster).describe(true)
         .onSuccess(list -> answer(ctx, 200, list))
         .onFailure(ctx::fail);
-  }
-
-  private Future<JsonObject> describeNode(NodeInfo node) {
-    return statusOf(node.id()).map(status -> new JsonObject()
-        .put("id", node.id())
-        .put("host", node.host())
-        .put("name", node.name())
-        .put("bridgePort", portOrNull(node.bridgePort()))
-        .put("apiPort", portOrNull(node.apiPort()))
-        .put("managementPort", portOrNull(node.managementPort()))
-        .put("roles", new JsonArray(node.roles().stream().sorted().map(Role::label).toList()))
-        .put("connections", connectionsIn(status))
-        .put("draining", status == null ? null : status.getBoolean("draining", false))
-        .put("state", status == null ? null : status.getString("state"))
-        .put("startedAt", Instant.ofEpochMilli(node.startedAt()).toString())
-        .put("uptimeMs", Math.max(0, System.currentTimeMillis() - node.startedAt()))
-        .put("self", node.id().equals(cluster.localNodeId())));
-  }
-
-  /** The node's status ({@code connections}, {@code draining}), or null when it does not answer in time. */
-  private Future<JsonObject> statusOf(String nodeId) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(NODE_STATUS_TIMEOUT_MS);
-    return vertx.eventBus().<Object>request(Addresses.nodeStatus(nodeId), null, options)
-        .map(reply -> reply.body() instanceof JsonObject json ? json : null)
-        .otherwise((JsonObject) null);
-  }
-
-  /** A port the node does not listen on (it has not the role) is null: the list names only ports that answer. */
-  private static Integer portOrNull(int port) {
-    return port > 0 ? port : null;
-  }
-
-  private static Long connectionsIn(JsonObject status) {
-    return status != null && status.getValue("connections") instanceof Number n ? n.longValue() : null;
   }
 
   // ---- admin
