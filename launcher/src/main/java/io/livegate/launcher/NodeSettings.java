@@ -98,9 +98,9 @@ public final class NodeSettings {
           "let browsers without a token in, to the --bridge-inbound/--bridge-outbound addresses (true/false)"),
       new Setting("--node-name", "NODE_NAME", "",
           "what a person calls this node on the dashboard and in /api/cluster/nodes (default: cluster host:port)"),
-      new Setting("--warm-up", "WARM_UP", "true",
+      new Setting("--warm-up", "WARM_UP", "false",
           "before reporting ready, run connections and messages through a private copy of the bridge, so that the "
-              + "JIT has compiled them before clients come (a few seconds at start; true/false)"));
+              + "JIT has compiled them before clients come (true: ready 10-30 s later; true/false)"));
 
   /** What the command line asked for: a configuration to run, or the usage text. */
   public record Parsed(NodeConfig config, boolean helpRequested) {}

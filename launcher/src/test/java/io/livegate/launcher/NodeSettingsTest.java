@@ -46,8 +46,8 @@ class NodeSettingsTest {
         "--max-registrations", "8", "--max-frames-per-second", "20").limits());
     assertEquals(1000, parse(Map.of("MAX_QUEUED_BYTES", "5000"), "--max-queued-bytes", "1000000").maxQueuedBytes() / 1000);
     assertEquals(0, config.eventBusPort(), "any free port");
-    assertTrue(config.warmUp(), "a node warms up before it is ready");
-    assertFalse(parse(Map.of("WARM_UP", "false")).warmUp());
+    assertFalse(config.warmUp(), "a node is ready once it has joined; the warm-up is opt-in");
+    assertTrue(parse(Map.of("WARM_UP", "true")).warmUp());
     assertTrue(parse(Map.of("WARM_UP", "false"), "--warm-up", "TRUE").warmUp());
   }
 
