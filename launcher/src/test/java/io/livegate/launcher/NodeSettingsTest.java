@@ -94,6 +94,20 @@ class NodeSettingsTest {
   }
 
   @Test
+  void everySettingOfTheUsageIsInTheReferenceWithItsVariable() throws java.io.IOException {
+    String reference = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "reference.md"));
+    java.util.regex.Matcher setting = java.util.regex.Pattern.compile("(?m)^  (--[a-z-]+) +([A-Z_]+) ")
+        .matcher(NodeSettings.usage());
+    int found = 0;
+    while (setting.find()) {
+      found++;
+      assertTrue(reference.contains("`" + setting.group(1) + "`") && reference.contains("`" + setting.group(2) + "`"),
+          setting.group(1) + " / " + setting.group(2) + " is not in docs/reference.md's settings");
+    }
+    assertTrue(found > 40, "the usage lists the settings: " + found);
+  }
+
+  @Test
   void badInputIsRefusedWithAOneLineMessageNamingTheSetting() {
     assertRefused("unknown option '--bogus'", "--bogus", "1");
     assertRefused("--bridge-port needs a value", "--bridge-port");
