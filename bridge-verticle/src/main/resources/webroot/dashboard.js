@@ -1,5 +1,5 @@
 /*
- * The dashboard: live scores, the connection, a ping, and a chat on chat.lobby, over LiveBus.
+ * The dashboard: live scores, the connection, a ping, a chat on chat.lobby, over LiveBus; and the cluster's nodes.
  *
  * URL options (for people and tests): ?transports=xhr-streaming,xhr-polling restricts SockJS to those
  * transports (e.g. to see the page work where WebSockets are blocked).
@@ -13,6 +13,7 @@
   const CHAT_QUEUE_MAX = 20;          // messages typed while offline, kept until the reconnect
   const CHAT_SHOWN_MAX = 200;
   const CHAT_REFETCH_LINES = 50;      // asked for again when the chat's history could not fill a gap
+  const CLUSTER_EVERY_MS = 2000;      // the cluster panel asks the serving node for the cluster this often
 
   const $ = (id) => document.getElementById(id);
   const events = new Map();           // id -> {event, row}
@@ -63,6 +64,7 @@
   // ---- connection ---------------------------------------------------------------------------------
 
   function onConnected() {
+    refreshCluster();
     connection += 1;
     pingAwaitedSince = null;
     if (wasLive) counts.reconnects += 1;
@@ -135,6 +137,7 @@
       countReceived();
       $('rtt').textContent = `${Math.round(performance.now() - sentAt)} ms`;
       $('node').textContent = message.body.node;
+      $('node-name').textContent = message.body.name || message.body.node;
     });
   }
 
@@ -143,6 +146,56 @@
       pingAwaitedSince = null;
       bus.drop('no answer to ping');
     }
+  }
+
+  // ---- cluster ------------------------------------------------------------------------------------
+
+  /**
+   * The nodes as the serving node's cluster view has them (GET /cluster of this origin), one row each; asked only while
+   * the page is connected (a node that is gone cannot answer, and the list shown stays until it can).
+   */
+  async function refreshCluster() {
+    if (!bus.isOpen()) {
+      if ($('cluster-nodes').querySelector('tr[data-node-id]')) $('cluster-note').textContent = 'Not connected: the list is the last one seen.';
+      return;
+    }
+    let nodes;
+    try {
+      const response = await fetch('cluster', { cache: 'no-store' });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      nodes = await response.json();
+    } catch (e) {
+      $('cluster-note').textContent = `The cluster cannot be asked now (${e.message}); the last list stays.`;
+      return;
+    }
+    $('cluster-note').textContent = '';
+    $('cluster-count').textContent = `(${nodes.length} ${nodes.length === 1 ? 'node' : 'nodes'})`;
+    $('cluster-nodes').replaceChildren(...nodes.map(clusterRow));
+  }
+
+  function clusterRow(node) {
+    const row = document.createElement('tr');
+    row.dataset.nodeId = node.id;
+    row.dataset.name = node.name;
+    if (node.self) row.classList.add('self');
+    const name = document.createElement('th');
+    name.scope = 'row';
+    name.textContent = node.name;
+    name.title = node.id;
+    const service = node.roles.length === 0;   // a backend service on the cluster, not a livegate node
+    const state = service ? 'service' : node.state || (node.draining ? 'draining' : 'not answering');
+    row.append(name, cell(service ? '–' : node.roles.join(', ')),
+      cell(node.connections === null ? '–' : String(node.connections), 'num'),
+      cell(state, null, state), cell(node.uptimeMs === null ? '–' : duration(node.uptimeMs), 'num uptime'));
+    return row;
+  }
+
+  function cell(text, className, state) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    if (className) td.className = className;
+    if (state) td.dataset.state = state;
+    return td;
   }
 
   // ---- events -------------------------------------------------------------------------------------
@@ -383,5 +436,6 @@
   setInterval(checkPingAnswered, 1000);
   setInterval(renderUptime, 1000);
   setInterval(renderCountdown, 100);
+  setInterval(refreshCluster, CLUSTER_EVERY_MS);
   bus.start();
 })();

@@ -47,3 +47,9 @@ export async function openPage(browser, url, viewport) {
   if (url) await page.goto(url);
   return page;
 }
+
+/** The end of a suite: the browser, then every node of the cluster (either may not have started). */
+export async function closeAll(browser, cluster) {
+  if (browser) await browser.close();
+  if (cluster) await cluster.stop();
+}

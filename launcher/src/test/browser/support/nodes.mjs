@@ -48,7 +48,7 @@ export async function planCluster(names) {
       '--bridge-port', String(node.bridgePort), '--api-port', String(node.apiPort),
       '--cluster-port', String(node.clusterPort), '--members', members, '--cluster-name', clusterName,
       '--simulator-min-ms', '300', '--simulator-max-ms', '900',
-      // A page test wants its nodes at once; the ops tests (launcher's *IT) run the jar's default, warm-up on.
+      // A page test wants its nodes at once (the jar's default too; said so that the tests do not depend on it).
       '--warm-up', 'false',
     ];
   }
@@ -85,6 +85,11 @@ export async function startNode(node, scratch, timeoutMs = 60000) {
   }
   await stopNode(node);
   throw new Error(`node ${node.name} not ready within ${timeoutMs} ms`);
+}
+
+/** Starts the nodes one after the other: a node started before the first one listens would form a cluster of its own. */
+export async function startInOrder(cluster, nodes) {
+  for (const node of nodes) await startNode(node, cluster.scratch);
 }
 
 /** SIGTERM (the node leaves the cluster cleanly), then SIGKILL if it has not exited in time. */

@@ -1,8 +1,11 @@
 package io.livegate.bridge;
 
+import io.livegate.core.ClusterDirectory;
 import io.livegate.core.ClusterView;
+import io.livegate.core.ErrorBody;
 import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.Probes;
 import io.livegate.core.PublicationHistory;
 import io.livegate.core.Publications;
 import io.livegate.core.ServerTls;
@@ -35,6 +38,8 @@ public final class BridgeVerticle extends VerticleBase {
   private static final String WEBROOT = "webroot";
   private static final String RAW_WEBSOCKET = "/eventbus/websocket";
   private static final String RAW_WEBSOCKET_SLASH = RAW_WEBSOCKET + "/";
+  /** The dashboard's list of the cluster's nodes (see {@link ClusterDirectory}). */
+  public static final String CLUSTER_PATH = "/cluster";
   /** The close code of a draining node: 1012, Service Restart. Clients reconnect, through the balancer. */
   public static final short DRAIN_CLOSE_CODE = 1012;
   public static final String DRAIN_CLOSE_REASON = "node draining, reconnect";
@@ -53,6 +58,7 @@ public final class BridgeVerticle extends VerticleBase {
   private final AllowedOrigins origins;
   private EventBusBridge bridge;
   private Publications publications;
+  private Probes probes;
 
   /** A bridge whose node keeps no history: every publication goes out as it is. */
   public BridgeVerticle(NodeConfig config, ClusterView cluster, MeterRegistry registry) {
@@ -75,7 +81,8 @@ public final class BridgeVerticle extends VerticleBase {
     BrowserAuth auth = new BrowserAuth(vertx, config.security().browserTokens(), permitted);
     if (publications == null) publications = new Publications(vertx.eventBus(), PublicationHistory.NONE);
     bridge = new EventBusBridge(vertx, new FrameValidator(config.maxFrameBytes()), auth,
-        metrics, cluster::localNodeId, config.sendTimeoutMs(), config.idleTimeoutMs(), config.maxQueuedBytes(),
+        metrics, cluster::localNodeId, config.displayName(), config.sendTimeoutMs(), config.idleTimeoutMs(),
+        config.maxQueuedBytes(),
         config.limits(), publications);
     RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade((ContextInternal) context, frameLimit(),
         config.maxFrameBytes(), config.maxQueuedBytes(), bridge::accept);
@@ -84,6 +91,15 @@ public final class BridgeVerticle extends VerticleBase {
     mountDashboard(router);
     bridge.start();
     return listen(request -> route(request, rawWebSocket, router)).onSuccess(listening -> announce(listening, permitted));
+  }
+
+  /**
+   * This port also answers {@code /health}, {@code /ready} and {@code /metrics} (a node without the rest role: the
+   * bridge port is the one it has). Before deployment.
+   */
+  public BridgeVerticle serveProbes(Probes nodeProbes) {
+    this.probes = nodeProbes;
+    return this;
   }
 
   /** Browser connections open on this bridge now (the launcher reports them). */
@@ -154,6 +170,7 @@ public final class BridgeVerticle extends VerticleBase {
    */
   private void route(HttpServerRequest request, RawWebSocketUpgrade rawWebSocket, Router router) {
     String path = request.path();
+    if (probes != null && probes.answer(request)) return;
     if (RAW_WEBSOCKET.equals(path) || RAW_WEBSOCKET_SLASH.equals(path)) {
       routeRawWebSocket(request, rawWebSocket);
     } else {
@@ -221,9 +238,24 @@ public final class BridgeVerticle extends VerticleBase {
   }
 
   private void mountDashboard(Router router) {
+    // The dashboard's cluster panel: the nodes without their hosts and ports (those are the REST API's to tell).
+    ClusterDirectory directory = new ClusterDirectory(vertx, cluster);
+    router.get(CLUSTER_PATH).handler(ctx -> directory.describe(false).onComplete(listed -> {
+      if (listed.succeeded()) {
+        ctx.response().putHeader("Content-Type", ErrorBody.JSON).putHeader("Cache-Control", "no-store")
+            .end(listed.result().encode());
+      } else {
+        ErrorBody.answer(ctx.response(), 503, "the cluster's membership cannot be read now");
+      }
+    }));
     // Revalidated on every load (a cheap 304 when unchanged): the default, a day "immutable", would keep
     // serving the previous release's page and scripts to browsers after an upgrade.
     router.route().handler(StaticHandler.create(WEBROOT).setMaxAgeSeconds(0));
+    // What no route serves: the shape of every error of the node, not Vert.x Web's HTML page.
+    router.errorHandler(404, ctx -> ErrorBody.answer(ctx.response(), 404,
+        "nothing here: " + ctx.request().path() + " is not a path of this port"));
+    router.errorHandler(405, ctx -> ErrorBody.answer(ctx.response(), 405,
+        "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
   }
 
   /**
@@ -233,12 +265,8 @@ public final class BridgeVerticle extends VerticleBase {
   private Future<HttpServer> listen(Handler<HttpServerRequest> requests) {
     HttpServer created = vertx.createHttpServer(serverOptions());
     guard = new HttpGuard(vertx, "bridge", config.http(), config.http().descriptorReserve(), registry,
-        BridgeVerticle::guardAnswer);
+        ErrorBody::guardAnswer);
     return created.requestHandler(guard.guard(created, requests)).listen(config.bridgePort(), config.httpHost());
-  }
-
-  private static HttpGuard.Answer guardAnswer(int status, String message) {
-    return new HttpGuard.Answer("text/plain; charset=utf-8", message + "\n");
   }
 
   /**

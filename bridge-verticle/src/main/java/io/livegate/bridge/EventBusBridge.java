@@ -44,6 +44,8 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private final AddressSubscriptions subscriptions;
   private final BridgeMetrics metrics;
   private final Supplier<String> nodeId;
+  /** What a person calls this node (the dashboard shows it): {@code --node-name}, or host:port. */
+  private final String nodeName;
   private final long sendTimeoutMs;
   private final long idleTimeoutMs;
   private final int maxQueuedBytes;
@@ -55,7 +57,8 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private short drainCode;
   private String drainReason;
 
-  EventBusBridge(Vertx vertx, FrameValidator validator, BrowserAuth auth, BridgeMetrics metrics, Supplier<String> nodeId, long sendTimeoutMs,
+  EventBusBridge(Vertx vertx, FrameValidator validator, BrowserAuth auth, BridgeMetrics metrics, Supplier<String> nodeId,
+      String nodeName, long sendTimeoutMs,
       long idleTimeoutMs, int maxQueuedBytes, NodeConfig.BridgeLimits limits, Publications publications) {
     this.vertx = vertx;
     this.eventBus = vertx.eventBus();
@@ -66,6 +69,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
         this::giveWayForAddresses);
     this.metrics = metrics;
     this.nodeId = nodeId;
+    this.nodeName = nodeName;
     this.sendTimeoutMs = sendTimeoutMs;
     this.idleTimeoutMs = idleTimeoutMs;
     this.maxQueuedBytes = maxQueuedBytes;
@@ -365,7 +369,8 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     JsonObject pong = new JsonObject()
         .put("type", "PONG")
         .put("serverTime", System.currentTimeMillis())
-        .put("node", nodeId.get());
+        .put("node", nodeId.get())
+        .put("name", nodeName);
     socket.write(ServerFrames.rec(frame.replyAddress(), pong, null, null));
   }
 

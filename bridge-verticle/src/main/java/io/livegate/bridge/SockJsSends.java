@@ -122,8 +122,8 @@ final class SockJsSends {
       response.reset();
       return;
     }
-    response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
-        .end(io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase() + "\n");
+    io.livegate.core.ErrorBody.answer(response, status,
+        io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase().toLowerCase(java.util.Locale.ROOT));
   }
 
   private boolean announcedTooLarge(String length) {

@@ -34,6 +34,7 @@ import java.util.Set;
  *                         compiled the handshake and fan-out before clients come)
  * @param http             deadlines and admission of the HTTP connections of both ports
  * @param history          which addresses keep a history of their publications, and how much of it
+ * @param nodeName         what a person calls this node (the dashboard, {@code /api/cluster/nodes}); null: host:port
  * @param minClusterSize   the fewest members this node must see to serve: below (the minority side of a split) it runs
  *                         no simulator, is not ready and sends its browsers elsewhere; 1: always serves
  */
@@ -62,9 +63,10 @@ public record NodeConfig(
     boolean warmUp,
     HttpLimits http,
     History history,
+    String nodeName,
     int minClusterSize) {
 
-  /** Without a minimum cluster size: serves whatever it sees. */
+  /** Named by its host and port (see {@link #displayName()}), without a minimum cluster size. */
   public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
       List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
       List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
@@ -72,7 +74,18 @@ public record NodeConfig(
       boolean warmUp, HttpLimits http, History history) {
     this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
         inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
-        idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http, history, 1);
+        idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http, history, null, 1);
+  }
+
+  /** What a person calls this node: {@code --node-name}, else its cluster host and first HTTP port. */
+  public String displayName() {
+    if (nodeName != null && !nodeName.isBlank()) return nodeName;
+    return clusterHost + ":" + (has(Role.BRIDGE) ? bridgePort : apiPort);
+  }
+
+  /** The port of {@code /health}, {@code /ready} and {@code /metrics}: see {@link NodeInfo#managementPort}. */
+  public int managementPort() {
+    return NodeInfo.managementPort(roles, bridgePort, apiPort);
   }
 
   /** Without a history setting of its own: the defaults. */
@@ -262,21 +275,28 @@ public record NodeConfig(
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, httpLimits,
-        history, minClusterSize);
+        history, nodeName, minClusterSize);
+  }
+
+  public NodeConfig withNodeName(String name) {
+    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
+        history, name, minClusterSize);
   }
 
   public NodeConfig withHistory(History newHistory) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
-        newHistory, minClusterSize);
+        newHistory, nodeName, minClusterSize);
   }
 
   public NodeConfig withMinClusterSize(int size) {
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
-        history, size);
+        history, nodeName, size);
   }
 
   /** This configuration with the bridge's settings that the {@code with} methods change. */
@@ -284,6 +304,6 @@ public record NodeConfig(
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity, warmUp, http,
-        history, minClusterSize);
+        history, nodeName, minClusterSize);
   }
 }

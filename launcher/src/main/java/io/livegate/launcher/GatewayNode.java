@@ -5,6 +5,8 @@ import io.livegate.bridge.BridgeVerticle;
 import io.livegate.core.Addresses;
 import io.livegate.core.HistoryHeaders;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.NodeState;
+import io.livegate.core.Probes;
 import io.livegate.core.PublicationHistory;
 import io.livegate.core.Publications;
 import io.livegate.core.Role;
@@ -44,7 +46,7 @@ public final class GatewayNode {
   private final PrometheusMeterRegistry registry;
   private final Publications publications;
   private final HazelcastScoreLedger ledger;
-  private volatile boolean ready;
+  private volatile NodeState state = NodeState.JOINING;
   private io.vertx.core.eventbus.MessageConsumer<Object> statusConsumer;
   private BridgeVerticle bridge;
   private volatile BridgeWarmUp.Outcome warmedUp;
@@ -111,7 +113,21 @@ public final class GatewayNode {
 
   /** Joined, deployed, warmed up, not draining, and on the majority side of the cluster. */
   public boolean isReady() {
-    return ready && cluster.inMajority();
+    return state.isReady();
+  }
+
+  /** Where the node is: what {@code GET /ready} says (see {@link NodeState}). */
+  public NodeState state() {
+    return state;
+  }
+
+  /** Moves to {@code next} and says so in one line; a draining node stays draining. */
+  private void moveTo(NodeState next) {
+    NodeState was = state;
+    if (was == next || (was == NodeState.DRAINING && next != NodeState.DRAINING)) return;
+    state = next;
+    // A drain logs its own steps.
+    if (next != NodeState.DRAINING) LOG.info("state " + was.label() + " -> " + next.label() + ": " + next.reason());
   }
 
   /** What the warm-up did before the node became ready, or null if there was none. */
@@ -129,7 +145,7 @@ public final class GatewayNode {
     if (!draining.compareAndSet(false, true)) return drained.future();
     drainStarted.complete();
     long start = System.nanoTime();
-    ready = false;
+    moveTo(NodeState.DRAINING);
     LOG.info("draining: refusing new bridge connections, closing " + (bridge == null ? 0 : bridge.openConnections())
         + " open ones (1012, reconnect), then leaving the cluster");
     Future<Void> closed = bridge == null ? Future.succeededFuture() : bridge.drain().compose(v -> connectionsClosed());
@@ -171,7 +187,7 @@ public final class GatewayNode {
 
   /** Leaves the cluster: roles stop first (an active simulator hands over), then the cluster is left. */
   public Future<Void> close() {
-    ready = false;
+    moveTo(NodeState.DRAINING);
     cluster.close();
     return vertx.close();
   }
@@ -186,18 +202,25 @@ public final class GatewayNode {
     if (config.has(Role.SIMULATOR)) {
       deployed = deployed.compose(v -> vertx.deployVerticle(new SimulatorVerticle(config, cluster, registry, ledger)));
     }
+    Probes probes = new Probes(this::state, registry::scrape);
     if (config.has(Role.BRIDGE)) {
       bridge = new BridgeVerticle(config, cluster, registry, publications);
+      // Without the rest role, the bridge port answers the probes (and /metrics): every node can be probed.
+      if (!config.has(Role.REST)) bridge.serveProbes(probes);
       deployed = deployed.compose(v -> deploy(bridge, "bridge", "--bridge-port", config.bridgePort()));
     }
     if (config.has(Role.REST)) {
       deployed = deployed.compose(v ->
-          deploy(new RestVerticle(config, cluster, registry, this::isReady, this::drain, publications), "REST API",
+          deploy(new RestVerticle(config, cluster, registry, this::state, this::drain, publications), "REST API",
               "--api-port",
               config.apiPort()));
     }
+    if (!config.has(Role.BRIDGE) && !config.has(Role.REST)) {
+      deployed = deployed.compose(v -> deploy(new ManagementVerticle(config, probes, registry), "management port",
+          "--api-port", config.apiPort()));
+    }
     return deployed.compose(v -> warmUp()).map(v -> {
-      ready = !draining.get();
+      moveTo(cluster.inMajority() ? NodeState.READY : NodeState.MINORITY);
       vertx.runOnContext(c -> {
         cluster.onChange(this::clusterChanged);
         clusterChanged();
@@ -212,7 +235,10 @@ public final class GatewayNode {
    * answers 503), until the sides merge. After a merge the node's id may have changed: its status address follows.
    */
   private void clusterChanged() {
-    if (bridge != null) bridge.standAside(!cluster.inMajority());
+    boolean majority = cluster.inMajority();
+    if (!majority && state == NodeState.READY) moveTo(NodeState.MINORITY);
+    if (majority && state == NodeState.MINORITY) moveTo(NodeState.READY);
+    if (bridge != null) bridge.standAside(!majority);
     String address = Addresses.nodeStatus(nodeId());
     if (statusConsumer != null && !statusConsumer.address().equals(address)) {
       statusConsumer.unregister();
@@ -223,6 +249,7 @@ public final class GatewayNode {
   /** See {@link BridgeWarmUp}: never fails; a node whose warm-up could not run starts all the same. */
   private Future<Void> warmUp() {
     if (!config.warmUp() || !config.has(Role.BRIDGE)) return Future.succeededFuture();
+    moveTo(NodeState.WARMING);
     return BridgeWarmUp.run(config, (ContextInternal) vertx.getOrCreateContext())
         .onSuccess(outcome -> {
           warmedUp = outcome;
@@ -242,7 +269,8 @@ public final class GatewayNode {
   private void answerStatus(Message<Object> request) {
     request.reply(new JsonObject()
         .put("connections", bridge == null ? 0 : bridge.openConnections())
-        .put("draining", draining.get()));
+        .put("draining", draining.get())
+        .put("state", state.label()));
   }
 
   /**
@@ -275,9 +303,10 @@ public final class GatewayNode {
 
   private void logStarted() {
     String http = "http://" + config.httpHost() + ":";
-    LOG.info("node " + nodeId() + " started: roles " + Role.format(config.roles())
+    LOG.info("node " + nodeId() + " (" + config.displayName() + ") started: roles " + Role.format(config.roles())
         + (config.has(Role.BRIDGE) ? ", dashboard and bridge " + http + config.bridgePort() + "/ (SockJS /eventbus)" : "")
         + (config.has(Role.REST) ? ", REST API " + http + config.apiPort() + "/" : "")
+        + ", /health /ready /metrics on port " + config.managementPort()
         + ", cluster '" + config.clusterName() + "' on " + config.clusterHost()
         + " with config " + HazelcastSetup.source(config) + ", member list " + String.join(",", config.members()));
     LOG.info(cluster.describeMembers());
@@ -287,6 +316,9 @@ public final class GatewayNode {
   private static void checkPortsFree(NodeConfig config) {
     if (config.has(Role.BRIDGE)) checkPortFree(config.httpHost(), config.bridgePort(), "--bridge-port", "bridge");
     if (config.has(Role.REST)) checkPortFree(config.httpHost(), config.apiPort(), "--api-port", "REST API");
+    if (!config.has(Role.BRIDGE) && !config.has(Role.REST)) {
+      checkPortFree(config.httpHost(), config.apiPort(), "--api-port", "management port");
+    }
   }
 
   private static void checkPortFree(String host, int port, String flag, String what) {

@@ -153,7 +153,7 @@ final class HazelcastClusterView implements ClusterView {
   private void membershipChanged(String what, MembershipEvent event) {
     refreshLocalId();
     NodeInfo node = toNodeInfo(event.getMember());
-    LOG.info("node " + node.id() + " (" + Role.format(node.roles()) + ", " + node.host() + ") " + what
+    LOG.info("node " + node.id() + " (" + rolesOf(node) + ", " + node.name() + ") " + what
         + "; " + describeMembers());
     updateMajority();
     listeners.forEach(Runnable::run);
@@ -163,19 +163,32 @@ final class HazelcastClusterView implements ClusterView {
   String describeMembers() {
     List<NodeInfo> members = members();
     return "members (" + members.size() + "): " + members.stream()
-        .map(m -> m.id() + "@" + m.host() + " [" + Role.format(m.roles()) + "]")
+        .map(m -> m.id() + "@" + m.name() + " [" + rolesOf(m) + "]")
         .collect(Collectors.joining(", "));
+  }
+
+  /** A member of a release without the management port and name attributes gets those it would have had. */
+  private static String rolesOf(NodeInfo node) {
+    return node.roles().isEmpty() ? "no roles: not a livegate node" : Role.format(node.roles());
   }
 
   private static NodeInfo toNodeInfo(Member member) {
     String roles = member.getAttribute(HazelcastSetup.ATTR_ROLES);
-    return new NodeInfo(
-        member.getUuid().toString(),
-        member.getAddress().getHost(),
-        intAttribute(member, HazelcastSetup.ATTR_BRIDGE_PORT),
-        intAttribute(member, HazelcastSetup.ATTR_API_PORT),
-        roles == null || roles.isEmpty() ? Set.of() : Role.parseList(roles),
-        longAttribute(member, HazelcastSetup.ATTR_STARTED_AT));
+    Set<Role> parsed = roles == null || roles.isEmpty() ? Set.of() : Role.parseList(roles);
+    String host = member.getAddress().getHost();
+    int bridgePort = parsed.contains(Role.BRIDGE) ? intAttribute(member, HazelcastSetup.ATTR_BRIDGE_PORT) : 0;
+    int apiPort = parsed.contains(Role.REST) || parsed.isEmpty() ? intAttribute(member, HazelcastSetup.ATTR_API_PORT) : 0;
+    int managementPort = member.getAttribute(HazelcastSetup.ATTR_MANAGEMENT_PORT) == null
+        ? (apiPort > 0 ? apiPort : bridgePort)
+        : intAttribute(member, HazelcastSetup.ATTR_MANAGEMENT_PORT);
+    String name = member.getAttribute(HazelcastSetup.ATTR_NAME);
+    if (name == null) {
+      // A backend service (no roles) is named by its cluster address: it has no HTTP port of ours.
+      name = parsed.isEmpty() ? "service " + host + ":" + member.getAddress().getPort()
+          : host + ":" + (bridgePort > 0 ? bridgePort : managementPort);
+    }
+    return new NodeInfo(member.getUuid().toString(), host, bridgePort, apiPort, managementPort, parsed,
+        longAttribute(member, HazelcastSetup.ATTR_STARTED_AT), name);
   }
 
   private static long longAttribute(Member member, String name) {

@@ -29,6 +29,8 @@ final class HazelcastSetup {
   static final String ATTR_BRIDGE_PORT = "livegate.bridgePort";
   static final String ATTR_API_PORT = "livegate.apiPort";
   static final String ATTR_STARTED_AT = "livegate.startedAt";
+  static final String ATTR_MANAGEMENT_PORT = "livegate.managementPort";
+  static final String ATTR_NAME = "livegate.name";
   static final String PACKAGED = "cluster.xml";
 
   private HazelcastSetup() {}
@@ -50,10 +52,13 @@ final class HazelcastSetup {
     if (join.getTcpIpConfig().isEnabled()) {
       join.getTcpIpConfig().setMembers(node.members());
     }
+    // Only the ports this node listens on: a port of a role it does not run is 0 (null in /api/cluster/nodes).
     config.getMemberAttributeConfig()
         .setAttribute(ATTR_ROLES, Role.format(node.roles()))
-        .setAttribute(ATTR_BRIDGE_PORT, String.valueOf(node.bridgePort()))
-        .setAttribute(ATTR_API_PORT, String.valueOf(node.apiPort()))
+        .setAttribute(ATTR_BRIDGE_PORT, String.valueOf(node.has(Role.BRIDGE) ? node.bridgePort() : 0))
+        .setAttribute(ATTR_API_PORT, String.valueOf(node.has(Role.REST) ? node.apiPort() : 0))
+        .setAttribute(ATTR_MANAGEMENT_PORT, String.valueOf(node.managementPort()))
+        .setAttribute(ATTR_NAME, node.displayName())
         .setAttribute(ATTR_STARTED_AT, String.valueOf(startedAt));
     if (config.getMapConfigOrNull(Addresses.HISTORY_MAP) == null) config.addMapConfig(historyMap(node.history()));
     config.addMapConfig(simulatorMap(config, node.minClusterSize()));

@@ -31,11 +31,14 @@ final class NodeLog {
     quiet("io.micrometer.core.instrument.MeterRegistry", Level.SEVERE);
     quiet(HAZELCAST_CONNECTION_ERRORS, Level.WARNING).setFilter(NodeLog::refusedConnectionAsFact);
     quiet(VERTX_CLUSTERED_EVENT_BUS, Level.INFO).setFilter(NodeLog::unreachableNodeAsFact);
+    quiet(HAZELCAST_MEMBERSHIP, Level.WARNING).setFilter(NodeLog::suspicionAsFact);
   }
 
   private static final String HAZELCAST_CONNECTION_ERRORS =
       "com.hazelcast.internal.server.tcp.TcpServerConnectionErrorHandler";
   private static final String VERTX_CLUSTERED_EVENT_BUS = "io.vertx.core.eventbus.impl.clustered.ClusteredEventBus";
+  private static final String HAZELCAST_MEMBERSHIP = "com.hazelcast.internal.cluster.impl.MembershipManager";
+  private static final Pattern SUSPECTED = Pattern.compile("Member (\\S+ - \\S+) is suspected to be dead for reason: (.*)");
   private static final Pattern ENDPOINT = Pattern.compile("endpoint (\\S+)");
   private static final Pattern SERVER = Pattern.compile("Connecting to server (\\S+) failed");
 
@@ -51,6 +54,22 @@ final class NodeLog {
     record.setLevel(Level.INFO);
     record.setMessage("no node answers at " + (endpoint.find() ? endpoint.group(1) : "an address of the member list")
         + " (connection refused); Hazelcast keeps trying the member list");
+    record.setParameters(null);
+    record.setThrown(null);
+    return true;
+  }
+
+  /**
+   * Hazelcast suspects a member whose connection closed before the news that it left reached this one: a node that
+   * drained and left cleanly is "suspected to be dead" too. A fact, at INFO: the membership line that follows says
+   * that it left, whether it drained or died.
+   */
+  static boolean suspicionAsFact(LogRecord record) {
+    Matcher suspected = SUSPECTED.matcher(String.valueOf(record.getMessage()));
+    if (!suspected.find()) return true;
+    record.setLevel(Level.INFO);
+    record.setMessage("member " + suspected.group(1) + " no longer answers (" + suspected.group(2)
+        + "): it left or died; the membership line says when it is gone");
     record.setParameters(null);
     record.setThrown(null);
     return true;

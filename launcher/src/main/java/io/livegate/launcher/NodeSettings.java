@@ -99,20 +99,40 @@ public final class NodeSettings {
       new Setting("--jwt-public-key", "JWT_PUBLIC_KEY", "", "PEM file of the RS256 public key of browsers' tokens"),
       new Setting("--anonymous", "BRIDGE_ANONYMOUS", "true",
           "let browsers without a token in, to the --bridge-inbound/--bridge-outbound addresses (true/false)"),
-      new Setting("--warm-up", "WARM_UP", "true",
+      new Setting("--node-name", "NODE_NAME", "",
+          "what a person calls this node on the dashboard and in /api/cluster/nodes (default: cluster host:port)"),
+      new Setting("--warm-up", "WARM_UP", "false",
           "before reporting ready, run connections and messages through a private copy of the bridge, so that the "
-              + "JIT has compiled them before clients come (a few seconds at start; true/false)"));
+              + "JIT has compiled them before clients come (true: ready 10-30 s later; true/false)"));
 
   /** What the command line asked for: a configuration to run, or the usage text. */
   public record Parsed(NodeConfig config, boolean helpRequested) {}
 
   private NodeSettings() {}
 
+  /** Each setting's value, and the name it was given under (the flag, or the variable it was read from). */
+  private static final class Values {
+    final Map<String, String> values = new LinkedHashMap<>();
+    final Map<String, String> givenAs = new LinkedHashMap<>();
+
+    String get(String flag) {
+      return values.get(flag);
+    }
+
+    /** {@code --bridge-port}, or {@code BRIDGE_PORT (--bridge-port)} for a value read from the environment. */
+    String name(String flag) {
+      String given = givenAs.get(flag);
+      return given == null || given.equals(flag) ? flag : given + " (" + flag + ")";
+    }
+  }
+
   public static Parsed parse(String[] args, Map<String, String> env) {
-    Map<String, String> values = new LinkedHashMap<>();
+    Values v = new Values();
+    Map<String, String> values = v.values;
     for (Setting s : SETTINGS) {
       String fromEnv = env.get(s.env());
       values.put(s.flag(), fromEnv != null ? fromEnv : s.defaultValue());
+      v.givenAs.put(s.flag(), fromEnv != null ? s.env() : s.flag());
     }
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -128,11 +148,12 @@ public final class NodeSettings {
         throw new BadSetting(flag + " needs a value (see --help)");
       }
       values.put(flag, value);
+      v.givenAs.put(flag, flag);
     }
-    return new Parsed(toConfig(values), false);
+    return new Parsed(toConfig(v), false);
   }
 
-  private static NodeConfig toConfig(Map<String, String> v) {
+  private static NodeConfig toConfig(Values v) {
     NodeConfig config = new NodeConfig(
         read(v, "--roles", Role::parseList),
         nonEmpty(v, "--http-host"),
@@ -172,6 +193,7 @@ public final class NodeSettings {
             number(v, "--history-ttl-ms", 1000, 7L * 24 * 3600 * 1000),
             (int) number(v, "--history-max-addresses", 1, 10_000_000),
             (int) number(v, "--history-address-bytes", 1024, 1024 * 1024 * 1024)),
+        nodeName(v),
         (int) number(v, "--min-cluster-size", 1, 1000));
     if (config.simulatorMaxMs() < config.simulatorMinMs()) {
       throw new BadSetting("--simulator-max-ms must not be below --simulator-min-ms");
@@ -182,7 +204,7 @@ public final class NodeSettings {
     return config;
   }
 
-  private static NodeConfig.Security security(Map<String, String> v) {
+  private static NodeConfig.Security security(Values v) {
     String token = v.get("--api-token").trim();
     String cert = v.get("--tls-cert").trim();
     String key = v.get("--tls-key").trim();
@@ -195,7 +217,7 @@ public final class NodeSettings {
         key.isEmpty() ? null : key, origins(v, "--allowed-origins"), origins(v, "--cors-origins"), browserTokens(v));
   }
 
-  private static NodeConfig.BrowserTokens browserTokens(Map<String, String> v) {
+  private static NodeConfig.BrowserTokens browserTokens(Values v) {
     String secret = v.get("--jwt-secret").trim();
     String keyFile = v.get("--jwt-public-key").trim();
     boolean anon = bool(v, "--anonymous");
@@ -215,12 +237,22 @@ public final class NodeSettings {
     return new NodeConfig.BrowserTokens(secret.isEmpty() ? null : secret, pem, anon);
   }
 
+  /** Empty: host:port. A name is shown on pages and in logs: printable, at most 64 characters. */
+  private static String nodeName(Values v) {
+    String name = v.get("--node-name").trim();
+    if (name.isEmpty()) return null;
+    if (name.length() > 64 || !name.codePoints().allMatch(c -> c >= 0x20 && c != 0x7f && !Character.isISOControl(c))) {
+      throw new BadSetting(v.name("--node-name") + ": at most 64 printable characters");
+    }
+    return name;
+  }
+
   /** Empty means none; each entry {@code *} or scheme://host[:port]. */
-  private static List<String> origins(Map<String, String> v, String flag) {
+  private static List<String> origins(Values v, String flag) {
     List<String> origins = Arrays.stream(v.get(flag).split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
     for (String origin : origins) {
       if (!origin.equals("*") && !origin.matches("https?://[^/\\s]+")) {
-        throw new BadSetting(flag + ": '" + origin + "' is not * or scheme://host[:port]");
+        throw new BadSetting(v.name(flag) + ": '" + origin + "' is not * or scheme://host[:port]");
       }
     }
     return origins;
@@ -243,55 +275,55 @@ public final class NodeSettings {
     return sb.toString();
   }
 
-  private static <T> T read(Map<String, String> v, String flag, Function<String, T> parse) {
+  private static <T> T read(Values v, String flag, Function<String, T> parse) {
     try {
       return parse.apply(v.get(flag));
     } catch (IllegalArgumentException e) {
-      throw new BadSetting(flag + ": " + e.getMessage());
+      throw new BadSetting(v.name(flag) + ": " + e.getMessage());
     }
   }
 
-  private static boolean bool(Map<String, String> v, String flag) {
+  private static boolean bool(Values v, String flag) {
     String value = v.get(flag).trim().toLowerCase(java.util.Locale.ROOT);
-    if (!value.equals("true") && !value.equals("false")) throw new BadSetting(flag + ": true or false");
+    if (!value.equals("true") && !value.equals("false")) throw new BadSetting(v.name(flag) + ": true or false");
     return value.equals("true");
   }
 
-  private static String nonEmpty(Map<String, String> v, String flag) {
+  private static String nonEmpty(Values v, String flag) {
     String value = v.get(flag).trim();
-    if (value.isEmpty()) throw new BadSetting(flag + " must not be empty");
+    if (value.isEmpty()) throw new BadSetting(v.name(flag) + " must not be empty");
     return value;
   }
 
-  private static int port(Map<String, String> v, String flag) {
+  private static int port(Values v, String flag) {
     return (int) number(v, flag, 1, 65535);
   }
 
-  private static long number(Map<String, String> v, String flag, long min, long max) {
+  private static long number(Values v, String flag, long min, long max) {
     String text = v.get(flag).trim();
     long n;
     try {
       n = Long.parseLong(text);
     } catch (NumberFormatException e) {
-      throw new BadSetting(flag + ": '" + text + "' is not a whole number");
+      throw new BadSetting(v.name(flag) + ": '" + text + "' is not a whole number");
     }
-    if (n < min || n > max) throw new BadSetting(flag + ": " + n + " is outside " + min + ".." + max);
+    if (n < min || n > max) throw new BadSetting(v.name(flag) + ": " + n + " is outside " + min + ".." + max);
     return n;
   }
 
-  private static List<String> list(Map<String, String> v, String flag) {
+  private static List<String> list(Values v, String flag) {
     List<String> items = Arrays.stream(v.get(flag).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    if (items.isEmpty()) throw new BadSetting(flag + " must name at least one entry");
+    if (items.isEmpty()) throw new BadSetting(v.name(flag) + " must name at least one entry");
     return items;
   }
 
-  private static List<String> patterns(Map<String, String> v, String flag) {
+  private static List<String> patterns(Values v, String flag) {
     List<String> items = Arrays.stream(v.get(flag).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     for (String p : items) {
       try {
         Pattern.compile(p);
       } catch (PatternSyntaxException e) {
-        throw new BadSetting(flag + ": '" + p + "' is not a regular expression: " + e.getDescription());
+        throw new BadSetting(v.name(flag) + ": '" + p + "' is not a regular expression: " + e.getDescription());
       }
     }
     return items;

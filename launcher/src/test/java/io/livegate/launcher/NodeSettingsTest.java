@@ -46,8 +46,8 @@ class NodeSettingsTest {
         "--max-registrations", "8", "--max-frames-per-second", "20").limits());
     assertEquals(1000, parse(Map.of("MAX_QUEUED_BYTES", "5000"), "--max-queued-bytes", "1000000").maxQueuedBytes() / 1000);
     assertEquals(0, config.eventBusPort(), "any free port");
-    assertTrue(config.warmUp(), "a node warms up before it is ready");
-    assertFalse(parse(Map.of("WARM_UP", "false")).warmUp());
+    assertFalse(config.warmUp(), "a node is ready once it has joined; the warm-up is opt-in");
+    assertTrue(parse(Map.of("WARM_UP", "true")).warmUp());
     assertTrue(parse(Map.of("WARM_UP", "false"), "--warm-up", "TRUE").warmUp());
   }
 
@@ -94,6 +94,20 @@ class NodeSettingsTest {
   }
 
   @Test
+  void everySettingOfTheUsageIsInTheReferenceWithItsVariable() throws java.io.IOException {
+    String reference = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "reference.md"));
+    java.util.regex.Matcher setting = java.util.regex.Pattern.compile("(?m)^  (--[a-z-]+) +([A-Z_]+) ")
+        .matcher(NodeSettings.usage());
+    int found = 0;
+    while (setting.find()) {
+      found++;
+      assertTrue(reference.contains("`" + setting.group(1) + "`") && reference.contains("`" + setting.group(2) + "`"),
+          setting.group(1) + " / " + setting.group(2) + " is not in docs/reference.md's settings");
+    }
+    assertTrue(found > 40, "the usage lists the settings: " + found);
+  }
+
+  @Test
   void badInputIsRefusedWithAOneLineMessageNamingTheSetting() {
     assertRefused("unknown option '--bogus'", "--bogus", "1");
     assertRefused("--bridge-port needs a value", "--bridge-port");
@@ -123,7 +137,15 @@ class NodeSettingsTest {
     assertRefused("--bridge-port and --api-port are both 9000", "--bridge-port", "9000", "--api-port", "9000");
     NodeSettings.BadSetting fromEnv = assertThrows(NodeSettings.BadSetting.class,
         () -> parse(Map.of("BRIDGE_PORT", "x")));
-    assertTrue(fromEnv.getMessage().startsWith("--bridge-port: 'x'"), fromEnv.getMessage());
+    assertTrue(fromEnv.getMessage().startsWith("BRIDGE_PORT (--bridge-port): 'x' is not a whole number"),
+        "names the variable that was read: " + fromEnv.getMessage());
+    NodeSettings.BadSetting flagOverEnv = assertThrows(NodeSettings.BadSetting.class,
+        () -> parse(Map.of("BRIDGE_PORT", "9000"), "--bridge-port", "x"));
+    assertTrue(flagOverEnv.getMessage().startsWith("--bridge-port: 'x'"), flagOverEnv.getMessage());
+    assertRefused("--node-name: at most 64 printable characters", "--node-name", "n".repeat(65));
+    assertRefused("--node-name: at most 64 printable characters", "--node-name", "a\u0007b");
+    assertEquals("edge-1", parse(Map.of("NODE_NAME", "edge-1")).displayName());
+    assertEquals("127.0.0.1:9090", parse(Map.of(), "--bridge-port", "9090").displayName());
   }
 
   private static void assertRefused(String expectedStart, String... args) {

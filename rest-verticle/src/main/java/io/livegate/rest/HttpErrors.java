@@ -1,6 +1,7 @@
 package io.livegate.rest;
 
 import io.livegate.core.HttpGuard;
+import io.livegate.core.RefusalLog;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -16,17 +17,21 @@ import java.util.logging.Logger;
 final class HttpErrors {
   private static final Logger LOG = Logger.getLogger(HttpErrors.class.getName());
   static final String JSON = "application/json";
+  /** Refusals that say how things are (nobody answers, a timeout, the history out of reach), not that the node failed. */
+  private static final java.util.Set<Integer> REFUSALS = java.util.Set.of(503, 504);
 
-  static void respond(RoutingContext ctx, int status, String message) {
-    respond(ctx, new ApiError(status, message), null);
-  }
+  private HttpErrors() {}
 
   /** {@code cause} is logged (5xx only), never sent. */
-  static void respond(RoutingContext ctx, ApiError error, Throwable cause) {
+  static void respond(RoutingContext ctx, ApiError error, Throwable cause, RefusalLog refusals) {
     HttpServerResponse response = ctx.response();
     if (response.ended()) return;
     HttpServerRequest request = ctx.request();
-    if (error.status() >= 500) {
+    if (REFUSALS.contains(error.status())) {
+      // The state of things, at INFO, summarized: a caller that retries sets no log's volume.
+      refusals.refused(request.method() + " " + family(request.path()) + " -> " + error.status(),
+          request.method() + " " + request.path() + " -> " + error.status() + ": " + error.getMessage());
+    } else if (error.status() >= 500) {
       // One line per event, as every log of a node; the cause names what a 500 hides from the caller.
       LOG.warning(request.method() + " " + request.path() + " -> " + error.status() + ": " + error.getMessage()
           + (cause == null ? "" : " (" + cause + ")"));
@@ -46,7 +51,7 @@ final class HttpErrors {
    * Vert.x Web (400 bad URL encoding, 404, 405, 413 from the body handler, ...) or an unexpected
    * exception (500).
    */
-  static void respondToFailure(RoutingContext ctx, int routerStatus, long maxBodyBytes) {
+  static void respondToFailure(RoutingContext ctx, int routerStatus, long maxBodyBytes, RefusalLog refusals) {
     Throwable failure = ctx.failure();
     if (failure instanceof HttpClosedException || ctx.response().closed()) {
       // The client went before its request was whole or answered: nobody to answer, nothing the node did wrong.
@@ -54,14 +59,14 @@ final class HttpErrors {
       return;
     }
     if (failure instanceof ApiError error) {
-      respond(ctx, error, null);
+      respond(ctx, error, null, refusals);
       return;
     }
     int status = failure instanceof HttpException http ? http.getStatusCode() : routerStatus;
     // A body Netty's HTTP decoder could not read (a chunk size that is not hexadecimal, ...): the client's mistake.
     if (isUnreadableBody(failure)) status = 400;
     if (status < 400 || status > 599) status = 500;
-    respond(ctx, new ApiError(status, sentenceFor(status, ctx.request(), maxBodyBytes)), failure);
+    respond(ctx, new ApiError(status, sentenceFor(status, ctx.request(), maxBodyBytes)), failure, refusals);
   }
 
   /** The errors the guard answers itself (see {@code HttpGuard}: a body that did not arrive in time, a malformed head), as every error here. */
@@ -91,5 +96,10 @@ final class HttpErrors {
     };
   }
 
-  private HttpErrors() {}
+  /** The path without what a caller chooses in it: {@code /api/send/svc.quote} is {@code /api/send/*}. */
+  static String family(String path) {
+    if (path == null) return "?";
+    int second = path.indexOf('/', path.startsWith("/api/") ? 5 : 1);
+    return second < 0 ? path : path.substring(0, second) + "/*";
+  }
 }

@@ -1,14 +1,16 @@
 package io.livegate.rest;
 
 import io.livegate.core.Addresses;
+import io.livegate.core.ClusterDirectory;
 import io.livegate.core.ClusterView;
 import io.livegate.core.HistoryHeaders;
 import io.livegate.core.PublicationHistory;
 import io.livegate.core.Publications;
 import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
-import io.livegate.core.NodeInfo;
-import io.livegate.core.Role;
+import io.livegate.core.NodeState;
+import io.livegate.core.Probes;
+import io.livegate.core.RefusalLog;
 import io.livegate.core.ServerTls;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -33,12 +35,12 @@ import io.vertx.ext.web.handler.PlatformHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -49,8 +51,6 @@ import java.util.logging.Logger;
  */
 public final class RestVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(RestVerticle.class.getName());
-  /** How long {@code GET /api/cluster/nodes} waits for each node's status before listing it without. */
-  static final long NODE_STATUS_TIMEOUT_MS = 1000;
   static final long MAX_SEND_TIMEOUT_MS = 60_000;
   /** A platform handler: Vert.x Web only lets those run before the body handler. */
   private static final PlatformHandler AS_BYTES = JsonBody::readAsBytes;
@@ -59,8 +59,9 @@ public final class RestVerticle extends VerticleBase {
   private final NodeConfig config;
   private final ClusterView cluster;
   private final PrometheusMeterRegistry registry;
-  private final BooleanSupplier ready;
+  private final Supplier<NodeState> state;
   private final Runnable drain;
+  private RefusalLog refusals;
   private AsyncMap<String, JsonObject> events;
   private HttpServer server;
   private Publications publications;
@@ -71,23 +72,28 @@ public final class RestVerticle extends VerticleBase {
    */
   public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, BooleanSupplier ready,
       Runnable drain) {
-    this(config, cluster, registry, ready, drain, null);
+    this(config, cluster, registry, () -> ready.getAsBoolean() ? NodeState.READY : NodeState.JOINING, drain, null);
   }
 
-  /** @param publications how this node publishes (keeping what the history keeps); null: without history */
-  public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, BooleanSupplier ready,
+  /**
+   * @param state        where the node is ({@code /ready} answers 200 when it is ready, else 503 with the reason)
+   * @param drain        starts draining the node, which then leaves the cluster and exits; called after the answer
+   * @param publications how this node publishes (keeping what the history keeps); null: without history
+   */
+  public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, Supplier<NodeState> state,
       Runnable drain, Publications publications) {
     this.publications = publications;
     this.config = config;
     this.cluster = cluster;
     this.registry = registry;
-    this.ready = ready;
+    this.state = state;
     this.drain = drain;
   }
 
   @Override
   public Future<?> start() {
     if (publications == null) publications = new Publications(vertx.eventBus(), PublicationHistory.NONE);
+    refusals = new RefusalLog(vertx, LOG);
     Router router = Router.router(vertx);
     mountCors(router);
     mountOperations(router);
@@ -134,9 +140,10 @@ public final class RestVerticle extends VerticleBase {
   }
 
   private void mountOperations(Router router) {
-    router.get("/health").handler(this::health);
-    router.get("/ready").handler(this::readiness);
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    Probes probes = new Probes(state, registry::scrape);
+    router.get(Probes.HEALTH).handler(ctx -> probes.health(ctx.response()));
+    router.get(Probes.READY).handler(ctx -> probes.ready(ctx.response()));
+    router.get(Probes.METRICS).handler(PrometheusScrapingHandler.create(registry));
     router.get("/api/cluster/nodes").handler(this::listClusterNodes);
   }
 
@@ -211,54 +218,11 @@ public final class RestVerticle extends VerticleBase {
 
   // ---- operations
 
-  private void health(RoutingContext ctx) {
-    answer(ctx, 200, new JsonObject().put("status", "UP"));
-  }
-
-  private void readiness(RoutingContext ctx) {
-    if (!cluster.inMajority()) {
-      throw new ApiError(503, "not ready: this node sees fewer members than --min-cluster-size (the minority side of a "
-          + "split, or the cluster has not yet gathered)");
-    }
-    if (!ready.getAsBoolean()) {
-      throw new ApiError(503, "not ready: the node has not yet joined the cluster, deployed its roles and warmed up");
-    }
-    answer(ctx, 200, new JsonObject().put("status", "READY"));
-  }
-
-  /** Every member, oldest first, with its open bridge connections and drain state asked of each node, all at once. */
+  /** Every member, oldest first, with its open bridge connections, drain and state asked of each node, all at once. */
   private void listClusterNodes(RoutingContext ctx) {
-    List<Future<JsonObject>> nodes = cluster.members().stream().map(this::describeNode).toList();
-    Future.all(nodes)
-        .map(all -> new JsonArray(nodes.stream().map(Future::result).toList()))
+    new ClusterDirectory(vertx, cluster).describe(true)
         .onSuccess(list -> answer(ctx, 200, list))
         .onFailure(ctx::fail);
-  }
-
-  private Future<JsonObject> describeNode(NodeInfo node) {
-    return statusOf(node.id()).map(status -> new JsonObject()
-        .put("id", node.id())
-        .put("host", node.host())
-        .put("bridgePort", node.bridgePort())
-        .put("apiPort", node.apiPort())
-        .put("roles", new JsonArray(node.roles().stream().sorted().map(Role::label).toList()))
-        .put("connections", connectionsIn(status))
-        .put("draining", status == null ? null : status.getBoolean("draining", false))
-        .put("startedAt", Instant.ofEpochMilli(node.startedAt()).toString())
-        .put("uptimeMs", Math.max(0, System.currentTimeMillis() - node.startedAt()))
-        .put("self", node.id().equals(cluster.localNodeId())));
-  }
-
-  /** The node's status ({@code connections}, {@code draining}), or null when it does not answer in time. */
-  private Future<JsonObject> statusOf(String nodeId) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(NODE_STATUS_TIMEOUT_MS);
-    return vertx.eventBus().<Object>request(Addresses.nodeStatus(nodeId), null, options)
-        .map(reply -> reply.body() instanceof JsonObject json ? json : null)
-        .otherwise((JsonObject) null);
-  }
-
-  private static Long connectionsIn(JsonObject status) {
-    return status != null && status.getValue("connections") instanceof Number n ? n.longValue() : null;
   }
 
   // ---- admin
@@ -372,7 +336,7 @@ public final class RestVerticle extends VerticleBase {
   // ---- answers
 
   private void answerFailure(RoutingContext ctx, int status) {
-    HttpErrors.respondToFailure(ctx, status, config.maxBodyBytes());
+    HttpErrors.respondToFailure(ctx, status, config.maxBodyBytes(), refusals);
   }
 
   /** A success: {@code value} (a JsonObject, JsonArray or plain JSON value) as JSON. */

@@ -9,6 +9,7 @@ import io.livegate.core.Addresses;
 import io.livegate.core.ClusterView;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeInfo;
+import io.livegate.core.NodeState;
 import io.livegate.core.Role;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,6 +34,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -51,7 +53,7 @@ class RestVerticleTest {
   private static final long STARTED_A = Instant.parse("2026-11-22T10:00:00Z").toEpochMilli();
   private static final long STARTED_B = Instant.parse("2026-11-22T10:05:00Z").toEpochMilli();
 
-  private final AtomicBoolean ready = new AtomicBoolean(true);
+  private final AtomicReference<NodeState> state = new AtomicReference<>(NodeState.READY);
   private final AtomicBoolean membershipBroken = new AtomicBoolean(false);
   private final AtomicInteger drains = new AtomicInteger();
   private Vertx vertx;
@@ -63,7 +65,8 @@ class RestVerticleTest {
   void startApi() {
     vertx = Vertx.vertx();
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    RestVerticle api = new RestVerticle(config(), new ThreeMembers(), registry, ready::get, drains::incrementAndGet);
+    RestVerticle api = new RestVerticle(config(), new ThreeMembers(), registry, state::get, drains::incrementAndGet,
+        null);
     await(vertx.deployVerticle(api));
     port = api.actualPort();
     client = WebClient.create(vertx);
@@ -82,17 +85,26 @@ class RestVerticleTest {
   void healthAnswersUp() {
     HttpResponse<Buffer> response = get("/health");
     assertEquals(200, response.statusCode());
-    assertEquals(new JsonObject().put("status", "UP"), response.bodyAsJsonObject());
+    assertEquals(new JsonObject().put("status", "UP").put("state", "ready"), response.bodyAsJsonObject());
   }
 
   @Test
-  void readyAnswers503UntilTheNodeIsReady() {
-    ready.set(false);
-    assertError(get("/ready"), 503);
-    ready.set(true);
+  void readyAnswers503WithTheStateAndItsReasonUntilTheNodeIsReady() {
+    for (NodeState notReady : List.of(NodeState.JOINING, NodeState.WARMING, NodeState.DRAINING)) {
+      state.set(notReady);
+      HttpResponse<Buffer> refused = get("/ready");
+      assertError(refused, 503);
+      JsonObject body = refused.bodyAsJsonObject();
+      assertEquals(notReady.label(), body.getString("state"), body.encode());
+      assertEquals("not ready: " + notReady.reason(), body.getString("error"));
+      assertEquals("1", refused.getHeader("Retry-After"));
+      assertEquals(200, get("/health").statusCode(), "alive whatever the state");
+    }
+    assertTrue(NodeState.DRAINING.reason().contains("draining"), "a drain is not called a join");
+    state.set(NodeState.READY);
     HttpResponse<Buffer> response = get("/ready");
     assertEquals(200, response.statusCode());
-    assertEquals(new JsonObject().put("status", "READY"), response.bodyAsJsonObject());
+    assertEquals(new JsonObject().put("status", "READY").put("state", "ready"), response.bodyAsJsonObject());
   }
 
   @Test
@@ -124,6 +136,8 @@ class RestVerticleTest {
     assertEquals(HOST, a.getString("host"));
     assertEquals(8080, a.getInteger("bridgePort"));
     assertEquals(8081, a.getInteger("apiPort"));
+    assertEquals(8081, a.getInteger("managementPort"));
+    assertEquals(HOST + ":8080", a.getString("name"));
     assertEquals(new JsonArray().add("bridge").add("rest").add("simulator"), a.getJsonArray("roles"));
     assertEquals(3, a.getInteger("connections"));
     assertEquals("2026-11-22T10:00:00Z", a.getString("startedAt"));
@@ -133,6 +147,8 @@ class RestVerticleTest {
     JsonObject b = nodes.getJsonObject(1);
     assertEquals(SILENT, b.getString("id"));
     assertEquals(new JsonArray().add("rest"), b.getJsonArray("roles"));
+    assertTrue(b.containsKey("bridgePort") && b.getValue("bridgePort") == null, "a rest-only node has no bridge port");
+    assertEquals(8083, b.getInteger("managementPort"));
     assertTrue(b.containsKey("connections"));
     assertNull(b.getValue("connections"));
     assertNull(b.getValue("draining"));
@@ -440,23 +456,26 @@ class RestVerticleTest {
   }
 
   @Test
-  void serverErrorsAreLoggedOnceAtWarningAndClientErrorsNot() {
+  void refusalsAreOneInfoLineAMinuteProbesAndClientErrorsNone() {
     List<LogRecord> records = new ArrayList<>();
     Handler capture = new Handler() {
       @Override public void publish(LogRecord r) { synchronized (records) { records.add(r); } }
       @Override public void flush() {}
       @Override public void close() {}
     };
-    Logger logger = Logger.getLogger(HttpErrors.class.getName());
+    Logger logger = Logger.getLogger("io.livegate.rest");
     logger.addHandler(capture);
     try {
-      assertError(post("/api/send/service.nobody", "{}"), 503);
+      for (int i = 0; i < 20; i++) assertError(post("/api/send/service.nobody" + i, "{}"), 503);
+      state.set(NodeState.WARMING);
+      for (int i = 0; i < 30; i++) assertError(get("/ready"), 503);
       assertError(post("/api/publish/chat.lobby", "{"), 400);
       assertError(get("/nope"), 404);
       synchronized (records) {
         assertEquals(1, records.size(), records.toString());
-        assertEquals(Level.WARNING, records.get(0).getLevel());
-        assertTrue(records.get(0).getMessage().contains("503"), records.get(0).getMessage());
+        assertEquals(Level.INFO, records.get(0).getLevel());
+        assertTrue(records.get(0).getMessage().contains("POST /api/send/service.nobody0 -> 503: no handler"),
+            records.get(0).getMessage());
       }
     } finally {
       logger.removeHandler(capture);
@@ -540,8 +559,8 @@ class RestVerticleTest {
       if (membershipBroken.get()) throw new IllegalStateException("membership unavailable");
       return List.of(
           new NodeInfo(SELF, HOST, 8080, 8081, Role.all(), STARTED_A),
-          new NodeInfo(SILENT, HOST, 8082, 8083, Set.copyOf(EnumSet.of(Role.REST)), STARTED_B),
-          new NodeInfo(ALSO_SILENT, HOST, 8084, 8085, Set.copyOf(EnumSet.of(Role.BRIDGE)), STARTED_B + 1));
+          new NodeInfo(SILENT, HOST, 0, 8083, Set.copyOf(EnumSet.of(Role.REST)), STARTED_B),
+          new NodeInfo(ALSO_SILENT, HOST, 8084, 0, Set.copyOf(EnumSet.of(Role.BRIDGE)), STARTED_B + 1));
     }
 
     @Override public Runnable onChange(Runnable listener) {
