@@ -26,10 +26,11 @@ cp -r launcher/target/ops-it-hung "$out/logs" 2>/dev/null || true
 
 for kind in simulator bridge; do
   done_rounds=$(grep -cE "^hung-node $kind round " "$out/mvn.out")
-  longest=$(grep -E "^hung-node $kind round " "$out/mvn.out" | grep -v 'stays on' | grep -oE 'longest wait [0-9]+' \
+  watchers=$(grep -E "^hung-node $kind round " "$out/mvn.out" | sort -u | grep -oE '\[[^]]*\]')
+  longest=$(printf '%s\n' "$watchers" | grep -v '^\[stays on' | grep -oE 'longest wait [0-9]+' \
     | awk '{ if ($3 > m) m = $3 } END { print m + 0 }')
-  stays=$(grep -E "^hung-node $kind round " "$out/mvn.out" | grep -oE '\[stays on [^]]*longest wait [0-9]+' \
-    | awk '{ if ($NF > m) m = $NF } END { print m + 0 }')
+  stays=$(printf '%s\n' "$watchers" | grep '^\[stays on' | grep -oE 'longest wait [0-9]+' \
+    | awk '{ if ($3 > m) m = $3 } END { print m + 0 }')
   echo "$kind: $done_rounds of $ROUNDS rounds passed; longest wait of a watcher that moves: $longest ms${stays:+ (of one that stays on the hung node: $stays ms)}"
 done
 echo "$(( $(date +%s) - start )) s"
