@@ -112,9 +112,24 @@ public final class LeaderLease implements Serializable {
 
   /** The newest stored version of each event. */
   public Map<String, ScoreEvent> events() {
+    return parse(events);
+  }
+
+  /** The same as JSON, event id to event, as stored (a copy: JDK types only, to send). */
+  public HashMap<String, String> eventsJson() {
+    return new HashMap<>(events);
+  }
+
+  /** Events from their JSON, as {@link #eventsJson()} gives them. */
+  public static Map<String, ScoreEvent> parse(Map<String, String> json) {
     Map<String, ScoreEvent> all = new HashMap<>();
-    events.forEach((id, json) -> all.put(id, ScoreEvent.fromJson(new JsonObject(json))));
+    json.forEach((id, event) -> all.put(id, ScoreEvent.fromJson(new JsonObject(event))));
     return all;
+  }
+
+  /** The JSON of an event's newest stored version, or null. */
+  public String eventJson(String id) {
+    return events.get(id);
   }
 
   /** The newest stored version of an event, or null. */

@@ -88,11 +88,6 @@ final class HazelcastClusterView implements ClusterView {
     return inMajority;
   }
 
-  /** Whether this node's id changed since it was last read as {@code known} (after a merge). */
-  boolean hasNewId(String known) {
-    return !localId.equals(known);
-  }
-
   private void merged() {
     if (!refreshLocalId()) LOG.info("merged back into the cluster after a split; " + describeMembers());
     updateMajority();

@@ -82,11 +82,10 @@ final class HazelcastScoreLedger implements ScoreLedger {
   /** What {@link Acquire} answers: the new term (-1: refused) and the events stored. */
   record Taken(long term, HashMap<String, String> events) implements Serializable {
     Map<String, ScoreEvent> scoreEvents() {
-      Map<String, ScoreEvent> all = new HashMap<>();
-      events.forEach((id, json) -> all.put(id, ScoreEvent.fromJson(new JsonObject(json))));
-      return all;
+      return LeaderLease.parse(events);
     }
   }
+
 
   /** One step on the ledger's entry, with the holder, term and caller's time it is asked with. */
   private abstract static class Step<R> implements EntryProcessor<String, LeaderLease, R> {
@@ -122,9 +121,7 @@ final class HazelcastScoreLedger implements ScoreLedger {
     @Override
     Taken apply(LeaderLease lease) {
       long taken = lease.acquire(holder, now);
-      HashMap<String, String> events = new HashMap<>();
-      if (taken >= 0) lease.events().forEach((id, event) -> events.put(id, event.toJson().encode()));
-      return new Taken(taken, events);
+      return new Taken(taken, taken < 0 ? new HashMap<>() : lease.eventsJson());
     }
   }
 
@@ -160,7 +157,7 @@ final class HazelcastScoreLedger implements ScoreLedger {
       return switch (lease.change(holder, term, now, next)) {
         case TAKEN -> String.valueOf(TAKEN);
         case NOT_LEADER -> String.valueOf(NOT_LEADER);
-        case BEHIND -> BEHIND + lease.event(next.id()).toJson().encode();
+        case BEHIND -> BEHIND + lease.eventJson(next.id());
       };
     }
   }
