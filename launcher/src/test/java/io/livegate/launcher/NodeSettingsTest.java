@@ -58,6 +58,15 @@ class NodeSettingsTest {
   }
 
   @Test
+  void theMinimumClusterSizeDefaultsToOneAndRefusesNonsense() {
+    assertEquals(1, parse(Map.of()).minClusterSize());
+    assertEquals(2, parse(Map.of("MIN_CLUSTER_SIZE", "2")).minClusterSize());
+    assertRefused("--min-cluster-size: 0 is outside 1..1000", "--min-cluster-size", "0");
+    assertRefused("--min-cluster-size: 'half' is not a whole number", "--min-cluster-size", "half");
+    assertRefused("--min-cluster-size: 1001 is outside 1..1000", "--min-cluster-size", "1001");
+  }
+
+  @Test
   void theEventBusPortCanBeFixedForFirewallsBetweenHosts() {
     assertEquals(5801, parse(Map.of("EVENTBUS_PORT", "5801")).eventBusPort());
     assertEquals(5802, parse(Map.of("EVENTBUS_PORT", "5801"), "--eventbus-port", "5802").eventBusPort());
