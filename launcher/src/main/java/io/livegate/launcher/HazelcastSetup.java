@@ -61,7 +61,14 @@ final class HazelcastSetup {
         .setAttribute(ATTR_NAME, node.displayName())
         .setAttribute(ATTR_STARTED_AT, String.valueOf(startedAt));
     if (config.getMapConfigOrNull(Addresses.HISTORY_MAP) == null) config.addMapConfig(historyMap(node.history()));
+    serialization(config);
     config.addMapConfig(simulatorMap(config, node.minClusterSize()));
+    return config;
+  }
+
+  /** Registers the history's types in Hazelcast's own serialization ({@link HistorySerialization}). */
+  static Config serialization(Config config) {
+    config.getSerializationConfig().addDataSerializableFactory(HistorySerialization.FACTORY_ID, new HistorySerialization());
     return config;
   }
 

@@ -30,6 +30,22 @@ class AddressHistoryTest {
   }
 
   @Test
+  void aBatchTakesConsecutiveOffsetsAndRunAgainIsAnsweredItsFirstAndKeptOnce() {
+    AddressHistory history = new AddressHistory("e");
+    history.append(1, 0, "0", null, 100, 1 << 20, TTL);
+    long[] ids = {10, 11, 12};
+    String[] bodies = {"\"a\"", "\"b\"", "\"c\""};
+    String[] headers = {null, "{\"h\":\"1\"}", null};
+    assertEquals(2, history.appendAll(ids, 0, bodies, headers, 100, 1 << 20, TTL));
+    history.append(13, 0, "\"d\"", null, 100, 1 << 20, TTL); // another node's, in between
+    assertEquals(2, history.appendAll(ids, 0, bodies, headers, 100, 1 << 20, TTL), "the retry of the batch");
+    assertEquals(5, history.size());
+    assertEquals(List.of("\"a\"", "\"b\"", "\"c\"", "\"d\""),
+        history.after(1, 0, TTL).stream().map(AddressHistory.Entry::body).toList());
+    assertEquals("{\"h\":\"1\"}", history.after(2, 0, TTL).get(0).headers());
+  }
+
+  @Test
   void theOldestGoBeyondTheBytesAllowedButNeverTheNewest() {
     AddressHistory history = new AddressHistory("e");
     String body = "\"" + "x".repeat(1000) + "\"";
