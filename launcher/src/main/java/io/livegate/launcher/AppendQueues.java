@@ -132,11 +132,14 @@ final class AppendQueues {
       boolean sendsNext = first;
       first = false;
       group.getKey().runOnContext(v -> {
-        for (int i : group.getValue()) {
-          Promise<Stamp> promise = batch.get(i).promise();
-          if (stamps == null) promise.fail(failure); else promise.complete(stamps[i]);
+        try {
+          for (int i : group.getValue()) {
+            Promise<Stamp> promise = batch.get(i).promise();
+            if (stamps == null) promise.fail(failure); else promise.complete(stamps[i]);
+          }
+        } finally {
+          if (sendsNext) sendNext(address); // whatever a caller's handler did: the address's queue goes on
         }
-        if (sendsNext) sendNext(address);
       });
     }
   }

@@ -170,6 +170,23 @@ class AppendQueuesTest {
   }
 
   @Test
+  void aCallerWhoseHandlerThrowsDoesNotStopTheAddressesQueue() throws Exception {
+    AppendQueues queues = queues(100, 1 << 20);
+    vertx.exceptionHandler(e -> { }); // the handler's exception lands here, not in the test's log
+    List<Future<Stamp>> stamps = on(context, () -> {
+      Future<Stamp> first = queues.append("chat.a", 1, "1", null);
+      first.onSuccess(stamp -> {
+        throw new IllegalStateException("a caller's bug");
+      });
+      return List.of(first, queues.append("chat.a", 2, "2", null));
+    });
+    sent(0).answer.complete("1 ep");
+    waitFor(() -> sentCount() == 2);
+    sent(1).answer.complete("2 ep");
+    assertEquals(new Stamp(2, "ep"), await(stamps.get(1)));
+  }
+
+  @Test
   void eachCallerHearsOnItsOwnContext() throws Exception {
     AppendQueues queues = queues(100, 1 << 20);
     Context other = vertx.getOrCreateContext();
