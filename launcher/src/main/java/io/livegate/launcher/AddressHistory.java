@@ -4,8 +4,8 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.Collection;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -38,11 +38,6 @@ final class AddressHistory implements HistorySerialization.Type {
 
   /** For Hazelcast's serialization ({@link HistorySerialization}). */
   AddressHistory() {
-  }
-
-  /** Keeps one publication (see {@link #appendAll}); answers its offset. */
-  long append(long id, long now, String body, String headers, int maxSize, long maxBytes, long ttlMs) {
-    return appendAll(new long[] {id}, now, new String[] {body}, new String[] {headers}, maxSize, maxBytes, ttlMs);
   }
 
   /**

@@ -4,11 +4,11 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
 import io.livegate.core.Addresses;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.PublicationHistory;
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  * address hashes to, with one synchronous backup (so the death of one node loses none of it), changed only by entry
  * processors (so each publication's offset is one atomic step on its partition's owner, whichever node publishes,
  * and its backup applies the same step). A node sends the publications of one address in batches, one in flight at a
- * time ({@link AppendQueues}), in Hazelcast's own serialization ({@link HistorySerialization}). An address whose entry is gone (both copies lost, evicted, or quiet past its
- * time to live) starts over with a new epoch.
+ * time ({@link AppendQueues}), in Hazelcast's own serialization ({@link HistorySerialization}). An address whose
+ * entry is gone (both copies lost, evicted, or quiet past its time to live) starts over with a new epoch.
  *
  * <p>Backend services that join the cluster should be lite members (as the README shows): a data member holds part
  * of this map and needs these classes to run the processors.

@@ -1,5 +1,7 @@
 package io.livegate.launcher;
 
+import static io.livegate.launcher.TestCluster.await;
+import static io.livegate.launcher.TestCluster.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -14,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,21 +68,21 @@ class AppendQueuesTest {
     assertEquals(3, queues.waiting());
 
     sent(0).answer.complete("1 ep");
-    assertEquals(new Stamp(1, "ep"), await(stamps.get(0)));
-    waitFor(() -> sentCount() == 2);
+    assertEquals(new Stamp(1, "ep"), await(stamps.get(0), 5));
+    eventually("sentCount() == 2", 5, () -> sentCount() == 2);
     assertEquals(List.of("\"b\"", "\"c\"", "\"d\""), sent(1).bodies());
     assertEquals("{\"h\":\"1\"}", sent(1).batch.get(0).headers());
     sent(1).answer.complete("2 ep");
-    assertEquals(new Stamp(2, "ep"), await(stamps.get(1)));
-    assertEquals(new Stamp(3, "ep"), await(stamps.get(2)));
-    assertEquals(new Stamp(4, "ep"), await(stamps.get(3)));
+    assertEquals(new Stamp(2, "ep"), await(stamps.get(1), 5));
+    assertEquals(new Stamp(3, "ep"), await(stamps.get(2), 5));
+    assertEquals(new Stamp(4, "ep"), await(stamps.get(3), 5));
     assertEquals(2, queues.batches());
     assertEquals(0, queues.waiting());
 
     Future<Stamp> later = on(context, () -> queues.append("chat.a", 5, "\"e\"", null));
     assertEquals(3, sentCount(), "nothing in flight: the next goes at once");
     sent(2).answer.complete("5 ep");
-    assertEquals(new Stamp(5, "ep"), await(later));
+    assertEquals(new Stamp(5, "ep"), await(later, 5));
   }
 
   @Test
@@ -100,15 +101,15 @@ class AppendQueuesTest {
         queues.append("chat.a", 3, "3", null)));
     sent(0).answer.completeExceptionally(new IllegalStateException("no owner"));
     assertInstanceOf(IllegalStateException.class, failure(stamps.get(0)));
-    waitFor(() -> sentCount() == 2);
+    eventually("sentCount() == 2", 5, () -> sentCount() == 2);
     sent(1).answer.completeExceptionally(new IllegalStateException("still none"));
     assertEquals("still none", failure(stamps.get(1)).getMessage());
     assertEquals("still none", failure(stamps.get(2)).getMessage());
-    waitFor(() -> queues.waiting() == 0);
+    eventually("queues.waiting() == 0", 5, () -> queues.waiting() == 0);
     Future<Stamp> after = on(context, () -> queues.append("chat.a", 4, "4", null));
-    waitFor(() -> sentCount() == 3);
+    eventually("sentCount() == 3", 5, () -> sentCount() == 3);
     sent(2).answer.complete("7 ep");
-    assertEquals(new Stamp(7, "ep"), await(after));
+    assertEquals(new Stamp(7, "ep"), await(after, 5));
   }
 
   @Test
@@ -121,7 +122,7 @@ class AppendQueuesTest {
     assertTrue(stamps.get(3).succeeded() || !stamps.get(3).isComplete(), "another address with none in flight goes");
     assertInstanceOf(AppendQueues.Behind.class, failure(stamps.get(4)), "two wait already: the third is refused");
     sent(0).answer.complete("1 ep");
-    waitFor(() -> sentCount() == 3);
+    eventually("sentCount() == 3", 5, () -> sentCount() == 3);
     assertEquals(List.of("2", "3"), sent(2).bodies());
     assertEquals(List.of("4"), sent(1).bodies(), "the refused one was never sent");
   }
@@ -146,13 +147,13 @@ class AppendQueuesTest {
       return all;
     });
     sent(0).answer.complete("1 ep");
-    waitFor(() -> sentCount() == 2);
+    eventually("sentCount() == 2", 5, () -> sentCount() == 2);
     assertEquals(AppendQueues.MAX_BATCH, sent(1).batch.size());
     sent(1).answer.complete("2 ep");
-    waitFor(() -> sentCount() == 3);
+    eventually("sentCount() == 3", 5, () -> sentCount() == 3);
     assertEquals(10, sent(2).batch.size());
     sent(2).answer.complete((2 + AppendQueues.MAX_BATCH) + " ep");
-    for (int i = 0; i < total; i++) assertEquals(i + 1, await(stamps.get(i)).offset(), "append " + i);
+    for (int i = 0; i < total; i++) assertEquals(i + 1, await(stamps.get(i), 5).offset(), "append " + i);
   }
 
   @Test
@@ -162,10 +163,10 @@ class AppendQueuesTest {
     on(context, () -> List.of(queues.append("chat.a", 1, "1", null), queues.append("chat.a", 2, large, null),
         queues.append("chat.a", 3, "2", null)));
     sent(0).answer.complete("1 ep");
-    waitFor(() -> sentCount() == 2);
+    eventually("sentCount() == 2", 5, () -> sentCount() == 2);
     assertEquals(1, sent(1).batch.size(), "alone beyond the batch's text");
     sent(1).answer.complete("2 ep");
-    waitFor(() -> sentCount() == 3);
+    eventually("sentCount() == 3", 5, () -> sentCount() == 3);
     assertEquals(List.of("2"), sent(2).bodies());
   }
 
@@ -181,9 +182,9 @@ class AppendQueuesTest {
       return List.of(first, queues.append("chat.a", 2, "2", null));
     });
     sent(0).answer.complete("1 ep");
-    waitFor(() -> sentCount() == 2);
+    eventually("sentCount() == 2", 5, () -> sentCount() == 2);
     sent(1).answer.complete("2 ep");
-    assertEquals(new Stamp(2, "ep"), await(stamps.get(1)));
+    assertEquals(new Stamp(2, "ep"), await(stamps.get(1), 5));
   }
 
   @Test
@@ -194,7 +195,7 @@ class AppendQueuesTest {
     Future<Stamp> mine = on(context, () -> queues.append("chat.a", 2, "2", null));
     Future<Stamp> theirs = on(other, () -> queues.append("chat.a", 3, "3", null));
     sent(0).answer.complete("1 ep");
-    waitFor(() -> sentCount() == 2);
+    eventually("sentCount() == 2", 5, () -> sentCount() == 2);
     CompletableFuture<Context> heardMine = new CompletableFuture<>();
     CompletableFuture<Context> heardTheirs = new CompletableFuture<>();
     mine.onComplete(r -> heardMine.complete(Vertx.currentContext()));
@@ -202,8 +203,8 @@ class AppendQueuesTest {
     sent(1).answer.complete("2 ep");
     assertSame(context, heardMine.get(5, TimeUnit.SECONDS));
     assertSame(other, heardTheirs.get(5, TimeUnit.SECONDS));
-    assertEquals(new Stamp(3, "ep"), await(theirs));
-    assertEquals(new Stamp(1, "ep"), await(first));
+    assertEquals(new Stamp(3, "ep"), await(theirs, 5));
+    assertEquals(new Stamp(1, "ep"), await(first, 5));
   }
 
   private <T> T on(Context on, Supplier<T> work) throws Exception {
@@ -224,10 +225,6 @@ class AppendQueuesTest {
     }
   }
 
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-  }
-
   private static Throwable failure(Future<?> future) throws Exception {
     try {
       future.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -235,13 +232,5 @@ class AppendQueuesTest {
       return e.getCause();
     }
     throw new AssertionError("it did not fail");
-  }
-
-  private static void waitFor(java.util.function.BooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new TimeoutException("not within 5 s");
-      Thread.sleep(5);
-    }
   }
 }

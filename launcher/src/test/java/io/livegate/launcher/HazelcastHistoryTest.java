@@ -1,5 +1,6 @@
 package io.livegate.launcher;
 
+import static io.livegate.launcher.TestCluster.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.hazelcast.config.Config;
@@ -61,7 +62,7 @@ class HazelcastHistoryTest {
     });
     String[] epochs = new String[ADDRESSES];
     for (int k = 0; k < stamps.size(); k++) {
-      Stamp stamp = await(stamps.get(k));
+      Stamp stamp = await(stamps.get(k), 20);
       assertEquals(k / ADDRESSES + 1, stamp.offset(), "in the order asked, address " + k % ADDRESSES);
       epochs[k % ADDRESSES] = stamp.epoch();
     }
@@ -72,7 +73,7 @@ class HazelcastHistoryTest {
     HazelcastHistory onSecond = new HazelcastHistory(vertx, second, settings, new SimpleMeterRegistry());
     for (int a = 0; a < ADDRESSES; a++) {
       String address = "chat.room" + a;
-      Window window = await(on(context, () -> onSecond.read(address, 0)));
+      Window window = await(on(context, () -> onSecond.read(address, 0)), 20);
       assertEquals(epochs[a], window.epoch());
       assertEquals(EACH, window.newest());
       assertEquals(EACH, window.entries().size());
@@ -83,7 +84,7 @@ class HazelcastHistoryTest {
         assertEquals(i % 2 == 0 ? new JsonObject().put("from", "u" + i) : null, kept.headers());
       }
     }
-    Stamp next = await(on(context, () -> onSecond.append("chat.room0", "{}", null)));
+    Stamp next = await(on(context, () -> onSecond.append("chat.room0", "{}", null)), 20);
     assertEquals(new Stamp(EACH + 1, epochs[0]), next);
   }
 
@@ -108,7 +109,4 @@ class HazelcastHistoryTest {
     return done.get(10, TimeUnit.SECONDS);
   }
 
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-  }
 }
