@@ -28,9 +28,10 @@ import java.util.logging.Logger;
  * encoded once and the same frame written to every socket; a point-to-point send goes to one socket,
  * round-robin. Used only on the bridge verticle's context.
  *
- * <p>Each consumer is an entry in the cluster's subscriptions, on every node, and Vert.x writes those entries one
- * at a time (about 4,000 a second here, queued without bound). So the cluster hears of them through a pipe of
- * our own, at most {@link #MAX_IN_FLIGHT} changes at once, and what waits in it is ours to order and to cancel:
+ * <p>Each consumer is an entry in the cluster's subscriptions, on every node, and whatever the cluster manager does not
+ * take at once it queues without bound (the launcher's cluster manager writes what comes meanwhile in one batch). So the cluster hears
+ * of them through a pipe of our own, at most {@link #MAX_IN_FLIGHT} changes at once, and what waits in it is ours to
+ * order and to cancel:
  * <ul>
  *   <li>the node holds consumers on at most {@code maxAddresses} addresses (those waiting for their turn included),
  *   and for a moment as many again on their way out (removals alternate with
@@ -47,8 +48,11 @@ import java.util.logging.Logger;
  */
 final class AddressSubscriptions {
   private static final Logger LOG = Logger.getLogger(AddressSubscriptions.class.getName());
-  /** Vert.x serializes them anyway: a few in flight keep its worker busy, without a queue of its own to grow. */
-  static final int MAX_IN_FLIGHT = 4;
+  /**
+   * Enough for the cluster manager's batches to keep up with a connect storm (a batch of 64 takes a few ms), few enough
+   * that a registration that goes before those waiting is in the cluster one short batch later.
+   */
+  static final int MAX_IN_FLIGHT = 64;
 
   private final EventBus eventBus;
   private final Vertx vertx;

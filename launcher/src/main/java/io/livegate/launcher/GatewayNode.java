@@ -12,6 +12,7 @@ import io.livegate.core.Publications;
 import io.livegate.core.Role;
 import io.livegate.rest.RestVerticle;
 import io.livegate.simulator.SimulatorVerticle;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -25,7 +26,6 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -69,7 +69,7 @@ public final class GatewayNode {
     try {
       checkPortsFree(config);
       long startedAt = System.currentTimeMillis();
-      HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSetup.build(config, startedAt));
+      GatewayClusterManager manager = new GatewayClusterManager(HazelcastSetup.build(config, startedAt));
       PrometheusMeterRegistry registry = NodeMetrics.registry();
       VertxOptions options = new VertxOptions()
           .setPreferNativeTransport(true)
@@ -84,6 +84,11 @@ public final class GatewayNode {
             // The node id is the Hazelcast member's UUID: the id every member sees in the membership.
             // (Vert.x's own node id is another UUID in vertx-hazelcast 5.)
             NodeLog.nodeJoined(hazelcast.getCluster().getLocalMember().getUuid().toString());
+            FunctionCounter.builder("livegate.cluster.subscription.batches", manager,
+                    GatewayClusterManager::subscriptionBatches)
+                .description("writes of this node's event-bus consumers to the cluster's subscriptions (each a batch of "
+                    + "registrations and removals)")
+                .register(registry);
             PublicationHistory history = config.history().enabled()
                 ? new HazelcastHistory(vertx, hazelcast, config.history(), registry)
                 : PublicationHistory.NONE;

@@ -2,10 +2,6 @@ package io.livegate.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.hazelcast.config.Config;
-import io.vertx.core.Vertx;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -31,27 +27,19 @@ class ForeignMemberTest {
     VIEW_LOG.addHandler(capture);
     try (TestCluster cluster = new TestCluster()) {
       GatewayNode node = cluster.start("bridge,rest");
-      Vertx lite = join(node, true);
-      Vertx data = join(node, false);
+      TestCluster.Service lite = TestCluster.joinService(node, true);
+      TestCluster.Service data = TestCluster.joinService(node, false);
       try {
         TestCluster.eventually("a warning about the data member", 10,
             () -> warnings.stream().anyMatch(w -> w.contains("joined as a data member")));
         assertTrue(warnings.stream().filter(w -> w.contains("joined as a data member")).count() == 1,
             "the lite member is not warned about: " + warnings);
       } finally {
-        TestCluster.await(data.close(), 30);
-        TestCluster.await(lite.close(), 30);
+        data.close();
+        lite.close();
       }
     } finally {
       VIEW_LOG.removeHandler(capture);
     }
-  }
-
-  /** A clustered Vert.x with the node's cluster settings but none of a node's member attributes: a backend service. */
-  private static Vertx join(GatewayNode node, boolean liteMember) throws Exception {
-    Config config = HazelcastSetup.build(node.config(), System.currentTimeMillis());
-    config.getMemberAttributeConfig().setAttributes(new HashMap<>());
-    config.setLiteMember(liteMember);
-    return TestCluster.await(Vertx.builder().withClusterManager(new HazelcastClusterManager(config)).buildClustered(), 60);
   }
 }

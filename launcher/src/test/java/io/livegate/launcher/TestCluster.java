@@ -1,5 +1,7 @@
 package io.livegate.launcher;
 
+import com.hazelcast.config.Config;
+import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -7,9 +9,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -85,6 +89,22 @@ final class TestCluster implements AutoCloseable {
         // a probe published before the first one arrived
       }
     }
+  }
+
+  /** A backend service: a clustered Vert.x with the stock cluster manager and the node's cluster settings, but none of a node's member attributes. */
+  record Service(Vertx vertx, HazelcastInstance hazelcast) {
+    void close() throws Exception {
+      await(vertx.close(), 30);
+    }
+  }
+
+  static Service joinService(GatewayNode node, boolean liteMember) throws Exception {
+    Config config = HazelcastSetup.build(node.config(), System.currentTimeMillis());
+    config.getMemberAttributeConfig().setAttributes(new HashMap<>());
+    config.setLiteMember(liteMember);
+    HazelcastClusterManager manager = new HazelcastClusterManager(config);
+    Vertx vertx = await(Vertx.builder().withClusterManager(manager).buildClustered(), 60);
+    return new Service(vertx, manager.getHazelcastInstance());
   }
 
   HttpResponse<Buffer> post(GatewayNode node, String path, String body) throws Exception {
