@@ -109,17 +109,14 @@ public final class BridgeVerticle extends VerticleBase {
 
   /**
    * Drains this bridge: from now on new bridge connections are refused with 503, and the open ones are
-   * closed with {@link #DRAIN_CLOSE_CODE} and {@link #DRAIN_CLOSE_REASON}. Completes once the close frames
-   * are written; {@link #openConnections()} falls to 0 as the clients acknowledge them.
+   * closed with {@link #DRAIN_CLOSE_CODE} and {@link #DRAIN_CLOSE_REASON}. Completes once the last of them has
+   * closed (as the clients acknowledge; {@link #openConnections()} falls to 0 meanwhile).
    */
   public Future<Void> drain() {
     draining = true;
-    Promise<Void> closing = Promise.promise();
-    context.runOnContext(v -> {
-      bridge.drain(DRAIN_CLOSE_CODE, DRAIN_CLOSE_REASON);
-      closing.complete();
-    });
-    return closing.future();
+    Promise<Void> closed = Promise.promise();
+    context.runOnContext(v -> bridge.drain(DRAIN_CLOSE_CODE, DRAIN_CLOSE_REASON).onComplete(closed));
+    return closed.future();
   }
 
   /** What this bridge holds for its WebSocket connections now (see {@link RawWebSocket}), read on its context: for tests. */
@@ -127,10 +124,6 @@ public final class BridgeVerticle extends VerticleBase {
     Promise<Long> held = Promise.promise();
     context.runOnContext(v -> held.complete(bridge.heldBytes()));
     return held.future();
-  }
-
-  public boolean isDraining() {
-    return draining;
   }
 
   /**

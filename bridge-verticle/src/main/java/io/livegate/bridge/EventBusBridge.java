@@ -5,10 +5,12 @@ import io.livegate.bridge.FrameValidator.Refused;
 import io.livegate.bridge.FrameValidator.Verdict;
 import io.livegate.core.Addresses;
 import io.livegate.core.HistoryHeaders;
-import io.livegate.core.Publications;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.Publications;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
@@ -19,9 +21,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /**
  * Our event-bus bridge over SockJS sockets: speaks the frames of vertx-web's stock bridge (so the stock JS
@@ -54,6 +56,8 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private final Set<BridgeSocket> sockets = new HashSet<>();
   private final ClosingLog closingLog;
   private boolean draining;
+  /** While draining: completes when the last socket has closed. */
+  private Promise<Void> emptied;
   private short drainCode;
   private String drainReason;
 
@@ -92,18 +96,23 @@ final class EventBusBridge implements Handler<SockJSSocket> {
 
   /**
    * Closes every open connection with {@code code} and {@code reason}, and any that still arrives (an upgrade
-   * under way); their close handlers count them out as the clients acknowledge.
+   * under way); their close handlers count them out as the clients acknowledge. Completes when the last has closed.
    */
-  void drain(short code, String reason) {
+  Future<Void> drain(short code, String reason) {
     draining = true;
     drainCode = code;
     drainReason = reason;
+    Promise<Void> emptied = Promise.promise();
+    this.emptied = emptied;
     for (BridgeSocket socket : List.copyOf(sockets)) socket.close(code, reason);
+    if (sockets.isEmpty()) emptied.tryComplete();
+    return emptied.future();
   }
 
   /** Admits connections again after a {@link #drain} that was not for good (a node back on the majority side). */
   void admitAgain() {
     draining = false;
+    emptied = null;
   }
 
   /** Any connection that carries bridge frames: a SockJS session, or a raw WebSocket ({@link RawWebSocket}). */
@@ -388,6 +397,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     metrics.closed();
     subscriptions.leaveAll(socket);
     socket.dispose();
+    if (emptied != null && sockets.isEmpty()) emptied.tryComplete();
   }
 
   /**

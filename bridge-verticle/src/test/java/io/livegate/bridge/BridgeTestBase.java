@@ -1,11 +1,13 @@
 package io.livegate.bridge;
 
 import io.livegate.core.NodeConfig;
+import io.livegate.core.NodeSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,10 +26,9 @@ abstract class BridgeTestBase {
   }
 
   static NodeConfig withPermitted(List<String> inbound, List<String> outbound) {
-    NodeConfig d = NodeConfig.defaults();
-    return new NodeConfig(d.roles(), "127.0.0.1", 0, 0, d.clusterHost(), d.clusterPort(), d.members(),
-        d.clusterName(), d.clusterConfig(), inbound, outbound, d.simulatorMinMs(), d.simulatorMaxMs(), 2000,
-        d.maxBodyBytes(), d.maxFrameBytes(), d.idleTimeoutMs(), d.maxQueuedBytes());
+    return NodeSettings.parse(new String[] {"--bridge-inbound", String.join(",", inbound),
+        "--bridge-outbound", String.join(",", outbound), "--send-timeout-ms", "2000"}, Map.of())
+        .config().withListening("127.0.0.1", 0, 0);
   }
 
   @BeforeEach

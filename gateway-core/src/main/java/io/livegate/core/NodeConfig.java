@@ -66,17 +66,6 @@ public record NodeConfig(
     String nodeName,
     int minClusterSize) {
 
-  /** Named by its host and port (see {@link #displayName()}), without a minimum cluster size. */
-  public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
-      List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
-      List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
-      int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes, int eventBusPort, BridgeLimits limits, Security security,
-      boolean warmUp, HttpLimits http, History history) {
-    this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
-        inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
-        idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http, history, null, 1);
-  }
-
   /** What a person calls this node: {@code --node-name}, else its cluster host and first HTTP port. */
   public String displayName() {
     if (nodeName != null && !nodeName.isBlank()) return nodeName;
@@ -86,17 +75,6 @@ public record NodeConfig(
   /** The port of {@code /health}, {@code /ready} and {@code /metrics}: see {@link NodeInfo#managementPort}. */
   public int managementPort() {
     return NodeInfo.managementPort(roles, bridgePort, apiPort);
-  }
-
-  /** Without a history setting of its own: the defaults. */
-  public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
-      List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
-      List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
-      int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes, int eventBusPort, BridgeLimits limits, Security security,
-      boolean warmUp, HttpLimits http) {
-    this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
-        inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
-        idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http, History.DEFAULTS);
   }
 
   /**
@@ -110,23 +88,12 @@ public record NodeConfig(
    * @param addressBytes what one address's history may take (bodies and headers); beyond, its oldest are dropped
    */
   public record History(List<String> addresses, int size, long ttlMs, int maxAddresses, int addressBytes) {
-    public static final History DEFAULTS = new History(Addresses.DEFAULT_HISTORY, 1000, 300_000, 1000, 256 * 1024);
+    /** Keeps nothing, whatever the sizes. */
     public static final History NONE = new History(List.of(), 1000, 300_000, 1000, 256 * 1024);
 
     public boolean enabled() {
       return !addresses.isEmpty();
     }
-  }
-
-  /** Without HTTP limits of its own: the defaults. */
-  public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
-      List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
-      List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
-      int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes, int eventBusPort, BridgeLimits limits, Security security,
-      boolean warmUp) {
-    this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
-        inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
-        idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, HttpLimits.DEFAULTS, History.DEFAULTS);
   }
 
   /**
@@ -144,7 +111,6 @@ public record NodeConfig(
    *                           many are free, the REST port while more than a quarter as many are (so /health still answers)
    */
   public record HttpLimits(long headerTimeoutMs, long bodyTimeoutMs, int maxUnfinished, int descriptorReserve) {
-    public static final HttpLimits DEFAULTS = new HttpLimits(10_000, 30_000, 10_000, 2_048);
     /** No deadline, no cap, no reserve: as before these limits existed. */
     public static final HttpLimits NONE = new HttpLimits(0, 0, Integer.MAX_VALUE, 0);
   }
@@ -212,47 +178,33 @@ public record NodeConfig(
    */
   public record BridgeLimits(int maxRegistrations, int maxFramesPerSecond, int maxConnections,
       int maxRegistrationsPerSecond, int maxAddresses) {
-    public static final int DEFAULT_REGISTRATIONS_PER_SECOND = 10;
-    public static final int DEFAULT_MAX_ADDRESSES = 20_000;
-    public static final BridgeLimits DEFAULTS = new BridgeLimits(64, 100, 50_000);
-
     /** With the default registration rate and address budget. */
     public BridgeLimits(int maxRegistrations, int maxFramesPerSecond, int maxConnections) {
-      this(maxRegistrations, maxFramesPerSecond, maxConnections, DEFAULT_REGISTRATIONS_PER_SECOND, DEFAULT_MAX_ADDRESSES);
+      this(maxRegistrations, maxFramesPerSecond, maxConnections, defaults().limits().maxRegistrationsPerSecond(),
+          defaults().limits().maxAddresses());
     }
 
     /** The burst of the per-socket registration rate. */
     public int registrationBurst() {
       return Math.max(maxRegistrations, 2 * maxRegistrationsPerSecond);
     }
-
-    public BridgeLimits withRegistrationBudgets(int perSecond, int addresses) {
-      return new BridgeLimits(maxRegistrations, maxFramesPerSecond, maxConnections, perSecond, addresses);
-    }
-  }
-
-  /** Without an event-bus port (any free one), default limits, no security, no warm-up. */
-  public NodeConfig(Set<Role> roles, String httpHost, int bridgePort, int apiPort, String clusterHost, int clusterPort,
-      List<String> members, String clusterName, String clusterConfig, List<String> inboundPermitted,
-      List<String> outboundPermitted, int simulatorMinMs, int simulatorMaxMs, long sendTimeoutMs, int maxBodyBytes,
-      int maxFrameBytes, long idleTimeoutMs, int maxQueuedBytes) {
-    this(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName, clusterConfig,
-        inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs, maxBodyBytes, maxFrameBytes,
-        idleTimeoutMs, maxQueuedBytes, 0, BridgeLimits.DEFAULTS, Security.NONE, false);
   }
 
   public boolean has(Role role) {
     return roles.contains(role);
   }
 
-  /**
-   * The defaults of the contract: all roles, ports 8080 and 8081, a loopback cluster; without the warm-up, which
-   * the launcher's settings turn on (a node in a test starts at once).
-   */
+  /** A node's configuration given no flag and no environment: the defaults of {@link NodeSettings}, declared once there. */
   public static NodeConfig defaults() {
-    return new NodeConfig(Role.all(), "0.0.0.0", 8080, 8081, "127.0.0.1", 5701, List.of("127.0.0.1"),
-        "livegate", null, Addresses.DEFAULT_INBOUND, Addresses.DEFAULT_OUTBOUND, 2000, 7000, 5000,
-        64 * 1024, 64 * 1024, 10_000, 1024 * 1024);
+    return NodeSettings.defaults();
+  }
+
+  /** Listening on {@code host}, its bridge on {@code newBridgePort}, its REST API on {@code newApiPort} (0: any free one). */
+  public NodeConfig withListening(String host, int newBridgePort, int newApiPort) {
+    return new NodeConfig(roles, host, newBridgePort, newApiPort, clusterHost, clusterPort, members, clusterName,
+        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
+        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
+        history, nodeName, minClusterSize);
   }
 
   public NodeConfig withIdleTimeout(long ms) {
@@ -276,27 +228,6 @@ public record NodeConfig(
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, httpLimits,
         history, nodeName, minClusterSize);
-  }
-
-  public NodeConfig withNodeName(String name) {
-    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
-        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
-        history, name, minClusterSize);
-  }
-
-  public NodeConfig withHistory(History newHistory) {
-    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
-        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
-        newHistory, nodeName, minClusterSize);
-  }
-
-  public NodeConfig withMinClusterSize(int size) {
-    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
-        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
-        history, nodeName, size);
   }
 
   /** This configuration with the bridge's settings that the {@code with} methods change. */

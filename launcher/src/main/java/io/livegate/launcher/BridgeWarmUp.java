@@ -216,7 +216,8 @@ final class BridgeWarmUp {
         new NodeConfig.Security(randomToken(), node.security().tlsCert(), node.security().tlsKey()), false,
         // No HTTP deadlines: its clients are its own, and its REST client's pooled connections idle between passes
         // (while the compiler's queue empties) longer than a header timeout.
-        new NodeConfig.HttpLimits(0, 0, Math.max(node.http().maxUnfinished(), CONNECTIONS), node.http().descriptorReserve()));
+        new NodeConfig.HttpLimits(0, 0, Math.max(node.http().maxUnfinished(), CONNECTIONS), node.http().descriptorReserve()),
+        NodeConfig.defaults().history(), null, 1);
   }
 
   private static String randomToken() {

@@ -29,7 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Changes apply in the order asked for: batches go one after another, and an addition and the removal of the same
  * registration in one batch cancel out. The registrations are also kept here, so that they can be written again when
- * a member leaves or the cluster heals a split (as Vert.x's own does), in the same order as the changes.
+ * a member leaves or the cluster heals a split (as Vert.x's own does), in the same order as the changes. That also
+ * covers what a batch gives up against a single put: {@code putAllAsync} answers once the partitions' owners have the
+ * entries, not their backups, so an entry whose owner dies before its backup had it is missing until the member's
+ * leaving makes every node write its own again (seconds: the time the cluster takes to drop the member).
  */
 final class ClusterSubscriptions {
   /** Changes in one batch at most: one putAll of this many entries is a few hundred KiB on the wire. */

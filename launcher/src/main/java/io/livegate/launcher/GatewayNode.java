@@ -5,6 +5,7 @@ import io.livegate.bridge.BridgeVerticle;
 import io.livegate.core.Addresses;
 import io.livegate.core.HistoryHeaders;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.NodeSettings;
 import io.livegate.core.NodeState;
 import io.livegate.core.Probes;
 import io.livegate.core.PublicationHistory;
@@ -153,7 +154,7 @@ public final class GatewayNode {
     moveTo(NodeState.DRAINING);
     LOG.info("draining: refusing new bridge connections, closing " + (bridge == null ? 0 : bridge.openConnections())
         + " open ones (1012, reconnect), then leaving the cluster");
-    Future<Void> closed = bridge == null ? Future.succeededFuture() : bridge.drain().compose(v -> connectionsClosed());
+    Future<Void> closed = bridge == null ? Future.succeededFuture() : connectionsClosed(bridge.drain());
     closed.eventually(this::close)
         .onSuccess(v -> LOG.info("drained in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
             + " ms: left the cluster"))
@@ -172,19 +173,15 @@ public final class GatewayNode {
     return drained.future();
   }
 
-  public boolean isDraining() {
-    return draining.get();
-  }
-
-  /** Completes when the bridge holds no connection, or after {@link #DRAIN_WAIT_MS} whatever it holds. */
-  private Future<Void> connectionsClosed() {
+  /** Completes when the bridge holds no connection ({@code allClosed}), or after {@link #DRAIN_WAIT_MS} whatever it holds. */
+  private Future<Void> connectionsClosed(Future<Void> allClosed) {
     Promise<Void> closed = Promise.promise();
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_WAIT_MS);
-    vertx.setPeriodic(50, timer -> {
-      int open = bridge.openConnections();
-      if (open > 0 && System.nanoTime() < deadline) return;
+    long timer = vertx.setTimer(DRAIN_WAIT_MS, id -> {
+      LOG.warning(bridge.openConnections() + " bridge connections did not close within " + DRAIN_WAIT_MS + " ms");
+      closed.tryComplete();
+    });
+    allClosed.onComplete(done -> {
       vertx.cancelTimer(timer);
-      if (open > 0) LOG.warning(open + " bridge connections did not close within " + DRAIN_WAIT_MS + " ms");
       closed.tryComplete();
     });
     return closed.future();

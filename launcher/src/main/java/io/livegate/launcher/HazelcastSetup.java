@@ -14,6 +14,7 @@ import com.hazelcast.config.XmlConfigBuilder;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import io.livegate.core.Addresses;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.NodeSettings;
 import io.livegate.core.Role;
 import java.io.FileInputStream;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.livegate.launcher;
 
+import io.livegate.core.NodeSettings;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import sun.misc.Signal;

@@ -105,10 +105,7 @@ class ApiSecurityTest {
   void anApiWithoutTokenBoundBeyondLoopbackIsReportedAsOpen() {
     NodeConfig open = config(Security.NONE);
     assertNull(RestVerticle.openApiWarning(open, 8081), "loopback only: nobody else reaches it");
-    NodeConfig everywhere = new NodeConfig(open.roles(), "0.0.0.0", 0, 0, open.clusterHost(), open.clusterPort(),
-        open.members(), open.clusterName(), open.clusterConfig(), open.inboundPermitted(), open.outboundPermitted(),
-        open.simulatorMinMs(), open.simulatorMaxMs(), open.sendTimeoutMs(), open.maxBodyBytes(), open.maxFrameBytes(),
-        open.idleTimeoutMs(), open.maxQueuedBytes());
+    NodeConfig everywhere = open.withListening("0.0.0.0", 0, 0);
     assertTrue(RestVerticle.openApiWarning(everywhere, 8081).startsWith("THE REST API IS OPEN on 0.0.0.0:8081"));
     assertNull(RestVerticle.openApiWarning(everywhere.withSecurity(new Security(TOKEN, null, null)), 8081));
   }
@@ -128,11 +125,7 @@ class ApiSecurityTest {
   }
 
   private static NodeConfig config(Security security) {
-    NodeConfig d = NodeConfig.defaults();
-    return new NodeConfig(d.roles(), "127.0.0.1", 0, 0, d.clusterHost(), d.clusterPort(), d.members(), d.clusterName(),
-        d.clusterConfig(), d.inboundPermitted(), d.outboundPermitted(), d.simulatorMinMs(), d.simulatorMaxMs(),
-        d.sendTimeoutMs(), d.maxBodyBytes(), d.maxFrameBytes(), d.idleTimeoutMs(), d.maxQueuedBytes())
-        .withSecurity(security);
+    return NodeConfig.defaults().withListening("127.0.0.1", 0, 0).withSecurity(security);
   }
 
   private static <T> T await(Future<T> future) {

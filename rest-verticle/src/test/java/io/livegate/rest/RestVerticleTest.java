@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.livegate.core.Addresses;
 import io.livegate.core.ClusterView;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.NodeSettings;
 import io.livegate.core.NodeInfo;
 import io.livegate.core.NodeState;
 import io.livegate.core.Role;
@@ -30,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -543,10 +545,8 @@ class RestVerticleTest {
   }
 
   private static NodeConfig config() {
-    NodeConfig d = NodeConfig.defaults();
-    return new NodeConfig(d.roles(), HOST, 0, 0, d.clusterHost(), d.clusterPort(), d.members(), d.clusterName(),
-        d.clusterConfig(), d.inboundPermitted(), d.outboundPermitted(), d.simulatorMinMs(), d.simulatorMaxMs(),
-        d.sendTimeoutMs(), MAX_BODY, d.maxFrameBytes(), d.idleTimeoutMs(), d.maxQueuedBytes());
+    return NodeSettings.parse(new String[] {"--max-body-bytes", String.valueOf(MAX_BODY)}, Map.of()).config()
+        .withListening(HOST, 0, 0);
   }
 
   /** A cluster of three: this node with every role, then two younger ones that the tests keep silent. */

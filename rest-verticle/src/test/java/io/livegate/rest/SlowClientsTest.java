@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.NodeSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -17,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
@@ -56,11 +58,9 @@ class SlowClientsTest {
     Logger.getLogger("").addHandler(capture);
     vertx = Vertx.vertx();
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    NodeConfig d = NodeConfig.defaults();
-    NodeConfig config = new NodeConfig(d.roles(), "127.0.0.1", 0, 0, d.clusterHost(), d.clusterPort(), d.members(),
-        d.clusterName(), d.clusterConfig(), d.inboundPermitted(), d.outboundPermitted(), d.simulatorMinMs(),
-        d.simulatorMaxMs(), d.sendTimeoutMs(), 1024, d.maxFrameBytes(), d.idleTimeoutMs(), d.maxQueuedBytes())
-        .withHttpLimits(new NodeConfig.HttpLimits(HEADER_MS, BODY_MS, 100, 0));
+    NodeConfig config = NodeSettings.parse(new String[] {"--max-body-bytes", "1024",
+        "--http-header-timeout-ms", String.valueOf(HEADER_MS), "--http-body-timeout-ms", String.valueOf(BODY_MS),
+        "--max-unfinished-connections", "100", "--fd-reserve", "0"}, Map.of()).config().withListening("127.0.0.1", 0, 0);
     RestVerticle api = new RestVerticle(config, new OneNode(), registry, () -> true, () -> { });
     await(vertx.deployVerticle(api));
     port = api.actualPort();

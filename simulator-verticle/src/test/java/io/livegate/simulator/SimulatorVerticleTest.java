@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.livegate.core.Addresses;
 import io.livegate.core.LeaderLease;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.NodeSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
@@ -31,10 +32,7 @@ class SimulatorVerticleTest {
   private final BlockingQueue<JsonObject> updates = new LinkedBlockingQueue<>();
 
   private static NodeConfig fast() {
-    NodeConfig d = NodeConfig.defaults();
-    return new NodeConfig(d.roles(), d.httpHost(), d.bridgePort(), d.apiPort(), d.clusterHost(), d.clusterPort(),
-        d.members(), d.clusterName(), d.clusterConfig(), d.inboundPermitted(), d.outboundPermitted(), 20, 60,
-        d.sendTimeoutMs(), d.maxBodyBytes(), d.maxFrameBytes(), d.idleTimeoutMs(), d.maxQueuedBytes());
+    return NodeSettings.parse(new String[] {"--simulator-min-ms", "20", "--simulator-max-ms", "60"}, Map.of()).config();
   }
 
   @BeforeEach

@@ -1,8 +1,5 @@
-package io.livegate.launcher;
+package io.livegate.core;
 
-import io.livegate.core.Addresses;
-import io.livegate.core.NodeConfig;
-import io.livegate.core.Role;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -14,19 +11,22 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Every setting of a node, each with a flag, an environment variable and a default; parsed once
- * into a {@link NodeConfig}. A flag wins over the environment, the environment over the default.
+ * Every setting of a node, each with a flag, an environment variable and a default, declared once here: parsed into a
+ * {@link NodeConfig} (a flag wins over the environment, the environment over the default), printed by {@code --help}
+ * ({@link #usage()}), and the defaults of {@link NodeConfig#defaults()}. The settings table of docs/reference.md is
+ * checked against this list by a test ({@code SettingsDocumentationTest}).
  */
 public final class NodeSettings {
 
   /** A setting the user got wrong; the message is the one line the user sees. */
   public static final class BadSetting extends RuntimeException {
-    BadSetting(String message) {
+    public BadSetting(String message) {
       super(message);
     }
   }
 
-  private record Setting(String flag, String env, String defaultValue, String help) {}
+  /** One setting: its flag, its environment variable, its default as the user would write it, and its help line. */
+  public record Setting(String flag, String env, String defaultValue, String help) {}
 
   private static final List<Setting> SETTINGS = List.of(
       new Setting("--roles", "BRIDGE_ROLES", "bridge,rest,simulator", "roles of this node: any of bridge, rest, simulator"),
@@ -57,11 +57,10 @@ public final class NodeSettings {
       new Setting("--max-frames-per-second", "MAX_FRAMES_PER_SECOND", "100",
           "frames a bridge socket may send a second (burst: twice); beyond, refused; a second's worth refused: closed"),
       new Setting("--max-connections", "MAX_CONNECTIONS", "50000", "bridge connections one node holds; beyond, refused"),
-      new Setting("--max-registrations-per-second", "MAX_REGISTRATIONS_PER_SECOND",
-          String.valueOf(NodeConfig.BridgeLimits.DEFAULT_REGISTRATIONS_PER_SECOND),
+      new Setting("--max-registrations-per-second", "MAX_REGISTRATIONS_PER_SECOND", "10",
           "new registrations a bridge socket may make a second (burst: --max-registrations or twice this, the larger);"
               + " beyond, refused (rate_limited)"),
-      new Setting("--max-addresses", "MAX_ADDRESSES", String.valueOf(NodeConfig.BridgeLimits.DEFAULT_MAX_ADDRESSES),
+      new Setting("--max-addresses", "MAX_ADDRESSES", "20000",
           "distinct addresses this node's browsers may be registered on together (each is an entry in every node's "
               + "copy of the cluster's subscriptions); beyond, a register on a new one is refused (too_many_addresses)"),
       new Setting("--history-addresses", "HISTORY_ADDRESSES", String.join(",", Addresses.DEFAULT_HISTORY),
@@ -109,6 +108,21 @@ public final class NodeSettings {
   public record Parsed(NodeConfig config, boolean helpRequested) {}
 
   private NodeSettings() {}
+
+  /** Every setting, in the order of {@code --help}. */
+  public static List<Setting> settings() {
+    return SETTINGS;
+  }
+
+  /** The configuration of a node given no flag and no environment. */
+  public static NodeConfig defaults() {
+    return Defaults.CONFIG;
+  }
+
+  /** Parsed on first use, once {@link #SETTINGS} is there. */
+  private static final class Defaults {
+    static final NodeConfig CONFIG = parse(new String[0], Map.of()).config();
+  }
 
   /** Each setting's value, and the name it was given under (the flag, or the variable it was read from). */
   private static final class Values {

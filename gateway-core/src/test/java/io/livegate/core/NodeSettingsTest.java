@@ -1,4 +1,4 @@
-package io.livegate.launcher;
+package io.livegate.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.livegate.core.NodeConfig;
-import io.livegate.core.Role;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,8 +19,7 @@ class NodeSettingsTest {
 
   @Test
   void httpDeadlinesAndAdmissionHaveDefaultsAndCanBeTurnedOff() {
-    assertEquals(NodeConfig.HttpLimits.DEFAULTS, parse(Map.of()).http());
-    assertEquals(new NodeConfig.HttpLimits(10_000, 30_000, 10_000, 2_048), NodeConfig.HttpLimits.DEFAULTS);
+    assertEquals(new NodeConfig.HttpLimits(10_000, 30_000, 10_000, 2_048), parse(Map.of()).http());
     assertEquals(new NodeConfig.HttpLimits(0, 0, 1_000_000, 0), parse(Map.of("FD_RESERVE", "0"),
         "--http-header-timeout-ms", "0", "--http-body-timeout-ms=0", "--max-unfinished-connections", "1000000").http());
     assertThrows(NodeSettings.BadSetting.class, () -> parse(Map.of(), "--max-unfinished-connections", "0"));
@@ -100,20 +97,6 @@ class NodeSettingsTest {
         "--cluster-host", "CLUSTER_HOST", "--members", "CLUSTER_MEMBERS", "--cluster-config", "CLUSTER_CONFIG")) {
       assertTrue(usage.contains(word), word);
     }
-  }
-
-  @Test
-  void everySettingOfTheUsageIsInTheReferenceWithItsVariable() throws java.io.IOException {
-    String reference = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "reference.md"));
-    java.util.regex.Matcher setting = java.util.regex.Pattern.compile("(?m)^  (--[a-z-]+) +([A-Z_]+) ")
-        .matcher(NodeSettings.usage());
-    int found = 0;
-    while (setting.find()) {
-      found++;
-      assertTrue(reference.contains("`" + setting.group(1) + "`") && reference.contains("`" + setting.group(2) + "`"),
-          setting.group(1) + " / " + setting.group(2) + " is not in docs/reference.md's settings");
-    }
-    assertTrue(found > 40, "the usage lists the settings: " + found);
   }
 
   @Test
