@@ -1,6 +1,6 @@
 package io.livegate.bridge;
 
-import static io.livegate.bridge.BridgeTestBase.await;
+import static io.livegate.testing.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,8 @@
 package io.livegate.bridge;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.failure;
+import static io.livegate.testing.Await.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -17,7 +20,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -293,22 +295,7 @@ class BridgeDeliveryTest extends BridgeTestBase {
   }
 
   private static void assertFailure(ReplyFailure expected, Future<?> future) {
-    try {
-      future.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-      throw new AssertionError("expected " + expected);
-    } catch (ExecutionException e) {
-      assertEquals(expected, assertInstanceOf(ReplyException.class, e.getCause()).failureType());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  private static void waitUntil(java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("condition not met within 5 s");
-      sleep(20);
-    }
+    assertEquals(expected, assertInstanceOf(ReplyException.class, failure(future, 5)).failureType());
   }
 
   private static void sleep(long ms) {

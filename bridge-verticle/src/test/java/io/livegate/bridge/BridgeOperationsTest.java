@@ -1,5 +1,7 @@
 package io.livegate.bridge;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -92,13 +94,5 @@ class BridgeOperationsTest extends BridgeTestBase {
 
   private double framesOut(String type) {
     return registry.get(BridgeMetrics.FRAMES_OUT).tag("type", type).counter().count();
-  }
-
-  private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("not within 5 s");
-      Thread.sleep(20);
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.livegate.bridge;
 
+import static io.livegate.testing.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,14 +1,14 @@
 package io.livegate.bridge;
 
+import static io.livegate.testing.Await.await;
+
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -65,13 +65,5 @@ abstract class BridgeTestBase {
     BridgeClient client = BridgeClient.connect(vertx, bridgePort);
     clients.add(client);
     return client;
-  }
-
-  static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 }

@@ -1,5 +1,7 @@
 package io.livegate.bridge;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -123,7 +125,7 @@ class ConnectionBudgetTest extends BridgeTestBase {
     start(testConfig().withIdleTimeout(300));
     RawWireClient silent = wire(0).open();
     RawWireClient pinger = wire(0).open();
-    RawWebSocketTest.waitUntil(() -> limited.openConnections() == 2);
+    waitUntil(() -> limited.openConnections() == 2);
     long deadline = System.nanoTime() + 5_000_000_000L;
     while (limited.openConnections() == 2) { // until the idle sweep has closed the silent one
       assertTrue(System.nanoTime() < deadline, "the silent socket is closed within the idle timeout's sweeps");
@@ -334,9 +336,5 @@ class ConnectionBudgetTest extends BridgeTestBase {
 
   private long logged(String prefix) {
     return logged.stream().filter(r -> r.getMessage().startsWith(prefix)).count();
-  }
-
-  private static void waitUntil(java.util.function.BooleanSupplier condition) {
-    RawWebSocketTest.waitUntil(condition);
   }
 }

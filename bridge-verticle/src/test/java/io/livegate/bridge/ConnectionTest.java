@@ -1,5 +1,7 @@
 package io.livegate.bridge;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,13 +70,12 @@ class ConnectionTest extends BridgeTestBase {
     try {
       NetSocket socket = rawWebSocketHandshake(tcp);
       socket.write(maskedTextFrame("{\"type\":\"register\",\"address\":\"chat.lobby\"}"));
-      waitUntil(() -> bridge.openConnections() == 1);
-      Thread.sleep(100);
+      waitUntil(() -> registry.get(BridgeMetrics.ADDRESSES).gauge().value() == 1); // registered, so the drop leaves it too
 
       await(socket.close()); // no WebSocket close frame: the TCP connection just goes
 
       waitUntil(() -> bridge.openConnections() == 0);
-      Thread.sleep(200);
+      await(bridge.heldBytes()); // a turn of the bridge's event loop after the close: whatever it logs is logged
       assertTrue(warnings.isEmpty(), () -> "logged: " + warnings.get(0).getMessage());
     } finally {
       Logger.getLogger("").removeHandler(collector);
@@ -173,13 +174,5 @@ class ConnectionTest extends BridgeTestBase {
       @Override public void flush() {}
       @Override public void close() {}
     };
-  }
-
-  private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("condition not met within 5 s");
-      Thread.sleep(20);
-    }
   }
 }

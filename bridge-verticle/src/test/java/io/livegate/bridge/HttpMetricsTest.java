@@ -1,6 +1,7 @@
 package io.livegate.bridge;
 
-import static io.livegate.bridge.BridgeTestBase.await;
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.micrometer.core.instrument.Gauge;
@@ -49,7 +50,7 @@ class HttpMetricsTest {
     } finally {
       for (RawWireClient socket : sockets) socket.close();
     }
-    RawWebSocketTest.waitUntil(() -> bridge.openConnections() == 0);
+    waitUntil(() -> bridge.openConnections() == 0);
     assertEquals(0, activeGetRequests(), "and not after they have closed");
     assertEquals(3, registry.get("vertx.http.server.requests").tag("method", "GET").counter().count(),
         "each upgrade counted once as a request");

@@ -1,6 +1,7 @@
 package io.livegate.bridge;
 
 import static io.livegate.bridge.RawWireClient.upgradeHeaders;
+import static io.livegate.testing.Await.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +10,6 @@ import io.livegate.core.Addresses;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -134,18 +134,5 @@ class RawWebSocketTest extends BridgeTestBase {
     byte[] part = new byte[to - from];
     System.arraycopy(bytes, from, part, 0, part.length);
     return part;
-  }
-
-  static void waitUntil(java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("condition not met within 5 s");
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.livegate.bridge;
 
+import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,8 +70,8 @@ class SlowConsumerTest extends BridgeTestBase {
       // Not a benchmark: a generous bound that a reader held up behind the stalled socket would break.
       assertTrue(slowestBurstNanos < TimeUnit.SECONDS.toNanos(1),
           "the reading socket waited " + slowestBurstNanos / 1_000_000 + " ms for a burst");
-      waitUntil(() -> meters.counter(BridgeMetrics.SLOW_CONSUMERS).count() == 1);
-      waitUntil(() -> limited.openConnections() == 1);
+      eventually("condition", 10, () -> meters.counter(BridgeMetrics.SLOW_CONSUMERS).count() == 1);
+      eventually("condition", 10, () -> limited.openConnections() == 1);
       stalled.assertEndOfStream();
     }
     assertEquals("PONG", reader.ping().getString("type"), "the reading socket is still served");
@@ -88,22 +89,9 @@ class SlowConsumerTest extends BridgeTestBase {
       try {
         Thread.sleep(3 * idleMs);
         assertEquals(1, bridge.openConnections(), "silent for three timeouts, but sent to all along: kept");
-        waitUntil(() -> bridge.openConnections() == 0); // six timeouts: closed all the same
+        eventually("condition", 10, () -> bridge.openConnections() == 0); // six timeouts: closed all the same
       } finally {
         vertx.cancelTimer(updates);
-      }
-    }
-  }
-
-  private static void waitUntil(java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "condition not met within 10 s");
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
       }
     }
   }

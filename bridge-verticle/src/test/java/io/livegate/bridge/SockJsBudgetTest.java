@@ -1,5 +1,6 @@
 package io.livegate.bridge;
 
+import static io.livegate.testing.Await.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -54,8 +55,8 @@ class SockJsBudgetTest extends BridgeTestBase {
         for (int j = i - 5; j <= i; j++) assertEquals(j, reader.next().getJsonObject("body").getInteger("i"), "in order");
       }
     }
-    RawWebSocketTest.waitUntil(() -> closed(BridgeErrors.CLOSED_MAX_QUEUED_BYTES) == 1);
-    RawWebSocketTest.waitUntil(() -> limited.openConnections() == 1);
+    waitUntil(() -> closed(BridgeErrors.CLOSED_MAX_QUEUED_BYTES) == 1);
+    waitUntil(() -> limited.openConnections() == 1);
     assertEquals("PONG", reader.ping().getString("type"), "the reading socket is still served");
   }
 
@@ -71,8 +72,8 @@ class SockJsBudgetTest extends BridgeTestBase {
         break; // dropped: further pings meet a reset
       }
     }
-    RawWebSocketTest.waitUntil(() -> closed(BridgeErrors.CLOSED_MAX_QUEUED_BYTES) == 1);
-    RawWebSocketTest.waitUntil(() -> limited.openConnections() == 0);
+    waitUntil(() -> closed(BridgeErrors.CLOSED_MAX_QUEUED_BYTES) == 1);
+    waitUntil(() -> limited.openConnections() == 0);
   }
 
   @Test
@@ -107,8 +108,8 @@ class SockJsBudgetTest extends BridgeTestBase {
     byte[] fragment = new byte[8 * 1024];
     java.util.Arrays.fill(fragment, (byte) ' ');
     for (int i = 0; i < 3; i++) fragments.writeFrame(i == 0 ? 0x01 : 0x00, false, fragment);
-    RawWebSocketTest.waitUntil(() -> closed(BridgeErrors.CLOSED_MAX_QUEUED_BYTES) == 1);
-    RawWebSocketTest.waitUntil(() -> limited.openConnections() == 1);
+    waitUntil(() -> closed(BridgeErrors.CLOSED_MAX_QUEUED_BYTES) == 1);
+    waitUntil(() -> limited.openConnections() == 1);
 
     vertx.eventBus().publish(ADDRESS, 2);
     assertEquals(2, reader.next().getInteger("body"));

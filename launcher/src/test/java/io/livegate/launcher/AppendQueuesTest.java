@@ -1,7 +1,8 @@
 package io.livegate.launcher;
 
-import static io.livegate.launcher.TestCluster.await;
-import static io.livegate.launcher.TestCluster.eventually;
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.eventually;
+import static io.livegate.testing.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -14,7 +15,6 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -100,11 +100,11 @@ class AppendQueuesTest {
         queues.append("chat.a", 1, "1", null), queues.append("chat.a", 2, "2", null),
         queues.append("chat.a", 3, "3", null)));
     sent(0).answer.completeExceptionally(new IllegalStateException("no owner"));
-    assertInstanceOf(IllegalStateException.class, failure(stamps.get(0)));
+    assertInstanceOf(IllegalStateException.class, failure(stamps.get(0), 5));
     eventually("sentCount() == 2", 5, () -> sentCount() == 2);
     sent(1).answer.completeExceptionally(new IllegalStateException("still none"));
-    assertEquals("still none", failure(stamps.get(1)).getMessage());
-    assertEquals("still none", failure(stamps.get(2)).getMessage());
+    assertEquals("still none", failure(stamps.get(1), 5).getMessage());
+    assertEquals("still none", failure(stamps.get(2), 5).getMessage());
     eventually("queues.waiting() == 0", 5, () -> queues.waiting() == 0);
     Future<Stamp> after = on(context, () -> queues.append("chat.a", 4, "4", null));
     eventually("sentCount() == 3", 5, () -> sentCount() == 3);
@@ -120,7 +120,7 @@ class AppendQueuesTest {
         queues.append("chat.a", 3, "3", null), queues.append("chat.b", 4, "4", null),
         queues.append("chat.b", 5, "5", null)));
     assertTrue(stamps.get(3).succeeded() || !stamps.get(3).isComplete(), "another address with none in flight goes");
-    assertInstanceOf(AppendQueues.Behind.class, failure(stamps.get(4)), "two wait already: the third is refused");
+    assertInstanceOf(AppendQueues.Behind.class, failure(stamps.get(4), 5), "two wait already: the third is refused");
     sent(0).answer.complete("1 ep");
     eventually("sentCount() == 3", 5, () -> sentCount() == 3);
     assertEquals(List.of("2", "3"), sent(2).bodies());
@@ -134,7 +134,7 @@ class AppendQueuesTest {
         queues.append("chat.a", 1, "first", null), queues.append("chat.a", 2, "\"123456\"", null),
         queues.append("chat.a", 3, "\"123\"", null)));
     assertTrue(!stamps.get(1).failed(), "8 characters wait");
-    assertInstanceOf(AppendQueues.Behind.class, failure(stamps.get(2)), "8 + 5 is beyond 10");
+    assertInstanceOf(AppendQueues.Behind.class, failure(stamps.get(2), 5), "8 + 5 is beyond 10");
   }
 
   @Test
@@ -223,14 +223,5 @@ class AppendQueuesTest {
     synchronized (sent) {
       return sent.get(i);
     }
-  }
-
-  private static Throwable failure(Future<?> future) throws Exception {
-    try {
-      future.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-    throw new AssertionError("it did not fail");
   }
 }

@@ -1,8 +1,8 @@
 package io.livegate.launcher;
 
+import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +20,7 @@ class ClusterMembershipTest {
       GatewayNode c = cluster.start("bridge,rest");
 
       for (GatewayNode node : List.of(a, b, c)) {
-        TestCluster.eventually("C listed by " + node.nodeId(), 10,
+        eventually("C listed by " + node.nodeId(), 10,
             () -> ids(cluster, node).contains(c.nodeId()) && ids(cluster, node).size() == 3);
       }
       BridgeClient onC = cluster.connect(c);
@@ -44,9 +44,9 @@ class ClusterMembershipTest {
     try (TestCluster cluster = new TestCluster()) {
       GatewayNode a = cluster.start("rest,simulator");
       GatewayNode b = cluster.start("bridge");
-      TestCluster.eventually("B listed", 10, () -> ids(cluster, a).contains(b.nodeId()));
+      eventually("B listed", 10, () -> ids(cluster, a).contains(b.nodeId()));
       cluster.stop(b);
-      TestCluster.eventually("B gone", 10, () -> ids(cluster, a).equals(List.of(a.nodeId())));
+      eventually("B gone", 10, () -> ids(cluster, a).equals(List.of(a.nodeId())));
     }
   }
 

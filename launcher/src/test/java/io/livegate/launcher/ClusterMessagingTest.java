@@ -1,5 +1,7 @@
 package io.livegate.launcher;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -87,7 +89,7 @@ class ClusterMessagingTest {
   void browserSendToChatSupportReachesAServiceOnAnotherNodeAndTheReplyComesBackToThatClientOnly() throws Exception {
     MessageConsumer<JsonObject> service = b.vertx().eventBus().<JsonObject>consumer("chat.support",
         m -> m.reply(new JsonObject().put("answer", "hello " + m.body().getString("name"))));
-    TestCluster.await(service.completion(), 10);
+    await(service.completion(), 10);
     try {
       BridgeClient asker = cluster.connect(a);
       BridgeClient bystander = cluster.connect(a);
@@ -100,7 +102,7 @@ class ClusterMessagingTest {
       assertEquals("hello ada", reply.getJsonObject("body").getString("answer"));
       assertNull(bystander.poll("my-reply-1", 700), "the reply goes to the asking client only");
     } finally {
-      TestCluster.await(service.unregister(), 10);
+      await(service.unregister(), 10);
     }
   }
 
@@ -109,13 +111,13 @@ class ClusterMessagingTest {
     String address = "svc.echo." + UUID.randomUUID();
     MessageConsumer<Object> echo = b.vertx().eventBus().consumer(address,
         m -> m.reply(new JsonObject().put("echo", m.body())));
-    TestCluster.await(echo.completion(), 10);
+    await(echo.completion(), 10);
     try {
       HttpResponse<Buffer> response = cluster.post(a, "/api/send/" + address, "{\"n\":1}");
       assertEquals(200, response.statusCode(), response.bodyAsString());
       assertEquals(new JsonObject().put("echo", new JsonObject().put("n", 1)), response.bodyAsJsonObject());
     } finally {
-      TestCluster.await(echo.unregister(), 10);
+      await(echo.unregister(), 10);
     }
   }
 
@@ -129,11 +131,11 @@ class ClusterMessagingTest {
   void restSendToAConsumerThatNeverRepliesIs504() throws Exception {
     String address = "svc.silent." + UUID.randomUUID();
     MessageConsumer<Object> silent = b.vertx().eventBus().consumer(address, m -> {});
-    TestCluster.await(silent.completion(), 10);
+    await(silent.completion(), 10);
     try {
       assertError(cluster.post(a, "/api/send/" + address + "?timeout=300", "{}"), 504);
     } finally {
-      TestCluster.await(silent.unregister(), 10);
+      await(silent.unregister(), 10);
     }
   }
 
@@ -149,7 +151,7 @@ class ClusterMessagingTest {
 
   @Test
   void eventsFromTheRestApiAndTheSnapshotOnAnyNodeShowAllFiveEvents() throws Exception {
-    TestCluster.eventually("events published", 10, () -> status(b, "/events") == 200);
+    eventually("events published", 10, () -> status(b, "/events") == 200);
     JsonArray events = cluster.get(b, "/events").bodyAsJsonArray();
     assertEquals(5, events.size());
     assertEquals("EVENT#00", events.getJsonObject(0).getString("id"));

@@ -1,5 +1,7 @@
 package io.livegate.launcher;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,7 +37,7 @@ class ClusterSubscriptionsTest {
         MultiMap<String, Object> subscriptions = service.hazelcast().getMultiMap(GatewayClusterManager.SUBSCRIPTIONS_MAP);
         assertTrue(subscriptions.get("private.a.7").iterator().next() instanceof HazelcastRegistrationInfo,
             "the entries are of the type the stock cluster manager reads");
-        TestCluster.eventually("a publication from the stock member reaches every consumer", 30, () -> {
+        eventually("a publication from the stock member reaches every consumer", 30, () -> {
           for (int i = 0; i < CONSUMERS; i++) {
             if (!reached.contains("private.a." + i)) service.vertx().eventBus().publish("private.a." + i, "hello");
           }
@@ -63,7 +65,7 @@ class ClusterSubscriptionsTest {
           for (int i = 0; i < 500; i++) removals.add(node.vertx().eventBus().consumer("private.c." + i, m -> { }).unregister());
           dropped.complete(removals);
         });
-        TestCluster.await(Future.all(TestCluster.await(dropped.future(), 10)), 30);
+        await(Future.all(await(dropped.future(), 10)), 30);
 
         long left = subscriptions.keySet().stream().filter(a -> a.startsWith("private.b.") || a.startsWith("private.c.")).count();
         assertEquals(0, left, "entries left in the cluster's subscriptions");
@@ -85,7 +87,7 @@ class ClusterSubscriptionsTest {
         for (int i = 0; i < 200; i++) subscriptions.remove("private.d." + i); // as if both copies of them were lost
 
         leaving.close();
-        TestCluster.eventually("the node's 200 consumers written again", 30,
+        eventually("the node's 200 consumers written again", 30,
             () -> subscriptions.keySet().stream().filter(a -> a.startsWith("private.d.")).count() == 200);
         unregisterAll(consumers);
       } finally {
@@ -106,13 +108,13 @@ class ClusterSubscriptionsTest {
       }
       made.complete(consumers);
     });
-    List<MessageConsumer<Object>> consumers = TestCluster.await(made.future(), 10);
-    TestCluster.await(Future.all(consumers.stream().map(MessageConsumer::completion).toList()), 30);
+    List<MessageConsumer<Object>> consumers = await(made.future(), 10);
+    await(Future.all(consumers.stream().map(MessageConsumer::completion).toList()), 30);
     return consumers;
   }
 
   private static void unregisterAll(List<MessageConsumer<Object>> consumers) throws Exception {
-    TestCluster.await(Future.all(consumers.stream().map(MessageConsumer::unregister).toList()), 30);
+    await(Future.all(consumers.stream().map(MessageConsumer::unregister).toList()), 30);
   }
 
   private static long batches(TestCluster cluster, GatewayNode node) throws Exception {

@@ -1,5 +1,8 @@
 package io.livegate.launcher;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.eventually;
+import static io.livegate.testing.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,9 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ class EveryNodeIsObservableTest {
       GatewayNode rest = cluster.start("rest");
       GatewayNode bridge = cluster.start("bridge", "--node-name", "edge-1");
       GatewayNode simulator = cluster.start("simulator");
-      TestCluster.eventually("three nodes listed", 15, () -> listed(cluster, rest).size() == 3);
+      eventually("three nodes listed", 15, () -> listed(cluster, rest).size() == 3);
       Map<String, JsonObject> byId = listed(cluster, rest).stream().map(o -> (JsonObject) o)
           .collect(Collectors.toMap(n -> n.getString("id"), n -> n));
 
@@ -83,16 +84,11 @@ class EveryNodeIsObservableTest {
   }
 
   private static HttpResponse<Buffer> get(TestCluster cluster, int port, String path) throws Exception {
-    return TestCluster.await(cluster.http.get(port, "127.0.0.1", path).send(), 15);
+    return await(cluster.http.get(port, "127.0.0.1", path).send(), 15);
   }
 
-  private static void assertRefused(TestCluster cluster, int port) throws Exception {
-    try {
-      get(cluster, port, "/health");
-      throw new AssertionError("something answers on port " + port);
-    } catch (ExecutionException expected) {
-      assertTrue(String.valueOf(expected.getCause()).contains("onnection refused"), String.valueOf(expected.getCause()));
-    }
+  private static void assertRefused(TestCluster cluster, int port) {
+    Throwable refused = failure(cluster.http.get(port, "127.0.0.1", "/health").send(), 15);
+    assertTrue(String.valueOf(refused).contains("onnection refused"), "nothing answers on port " + port + ": " + refused);
   }
-
 }

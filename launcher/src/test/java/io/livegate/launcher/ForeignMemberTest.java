@@ -1,5 +1,6 @@
 package io.livegate.launcher;
 
+import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -30,7 +31,7 @@ class ForeignMemberTest {
       TestCluster.Service lite = TestCluster.joinService(node, true);
       TestCluster.Service data = TestCluster.joinService(node, false);
       try {
-        TestCluster.eventually("a warning about the data member", 10,
+        eventually("a warning about the data member", 10,
             () -> warnings.stream().anyMatch(w -> w.contains("joined as a data member")));
         assertTrue(warnings.stream().filter(w -> w.contains("joined as a data member")).count() == 1,
             "the lite member is not warned about: " + warnings);

@@ -1,6 +1,7 @@
 package io.livegate.launcher;
 
-import static io.livegate.launcher.TestCluster.await;
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.FreePorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.hazelcast.config.Config;
@@ -44,7 +45,7 @@ class HazelcastHistoryTest {
   @Test
   void everyPublicationKeepsItsOffsetBodyAndHeadersWhenItsPartitionMovesAndItsFirstMemberLeaves() throws Exception {
     String cluster = "history-" + UUID.randomUUID();
-    int[] ports = {TestCluster.freePort(), TestCluster.freePort()};
+    int[] ports = {freePort(), freePort()};
     NodeConfig.History settings = NodeConfig.defaults().history();
     HazelcastInstance first = member(cluster, ports, 0, settings);
     HazelcastHistory onFirst = new HazelcastHistory(vertx, first, settings, new SimpleMeterRegistry());
@@ -108,5 +109,4 @@ class HazelcastHistoryTest {
     context.runOnContext(v -> done.complete(work.get()));
     return done.get(10, TimeUnit.SECONDS);
   }
-
 }

@@ -1,6 +1,9 @@
 package io.livegate.launcher;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -16,7 +19,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,7 +84,7 @@ class HistoryRecoveryTest {
       posts.add(cluster.http.post(node.config().apiPort(), "127.0.0.1", "/api/publish/" + address)
           .sendBuffer(Buffer.buffer("{\"i\":" + i + "}")));
     }
-    TestCluster.await(Future.all(posts), 30);
+    await(Future.all(posts), 30);
     for (BridgeClient client : List.of(onA, onB)) {
       for (long expected = first; expected < first + count; expected++) {
         JsonObject frame = client.poll(address, 10_000);
@@ -244,7 +246,7 @@ class HistoryRecoveryTest {
     reader.register(address);
     cluster.awaitDelivery(b, address, reader);
     DeliveryOptions options = new DeliveryOptions().addHeader("address", address).addHeader("source", "quotes");
-    Message<Object> reply = TestCluster.await(b.vertx().eventBus().request("livegate.publish",
+    Message<Object> reply = await(b.vertx().eventBus().request("livegate.publish",
         new JsonObject().put("price", 42), options), 10);
     JsonObject answer = (JsonObject) reply.body();
     JsonObject frame = reader.poll(address, 5000);
@@ -254,10 +256,9 @@ class HistoryRecoveryTest {
     assertEquals(answer.getString("offset"), frame.getJsonObject("headers").getString("offset"));
     assertFalse(frame.getJsonObject("headers").containsKey("address"), "the routing header stays behind");
 
-    ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
-        TestCluster.await(b.vertx().eventBus().request("livegate.publish", "x",
-            new DeliveryOptions().addHeader("address", "__vertx.secret")), 10));
-    assertEquals(400, ((ReplyException) refused.getCause()).failureCode());
+    Throwable refused = failure(b.vertx().eventBus().request("livegate.publish", "x",
+        new DeliveryOptions().addHeader("address", "__vertx.secret")), 10);
+    assertEquals(400, assertInstanceOf(ReplyException.class, refused).failureCode());
   }
 
   @Test
@@ -270,9 +271,8 @@ class HistoryRecoveryTest {
     for (String target : header) {
       DeliveryOptions options = new DeliveryOptions();
       if (target != null) options.addHeader("address", target);
-      ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
-          TestCluster.await(a.vertx().eventBus().request("livegate.publish", new JsonObject(), options), 10));
-      assertEquals(400, ((ReplyException) refused.getCause()).failureCode(), "address header " + target);
+      Throwable refused = failure(a.vertx().eventBus().request("livegate.publish", new JsonObject(), options), 10);
+      assertEquals(400, assertInstanceOf(ReplyException.class, refused).failureCode(), "address header " + target);
     }
     String offset = cluster.post(a, "/api/publish/" + address, "{\"after\":true}").bodyAsJsonObject().getString("offset");
     JsonObject next = reader.poll(address, 5000);

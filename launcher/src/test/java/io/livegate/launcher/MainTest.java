@@ -1,5 +1,6 @@
 package io.livegate.launcher;
 
+import static io.livegate.testing.FreePorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,7 +28,7 @@ class MainTest {
       taken.bind(new InetSocketAddress("127.0.0.1", 0));
       int port = taken.getLocalPort();
       Run run = main("--http-host", "127.0.0.1", "--bridge-port", String.valueOf(port), "--api-port",
-          String.valueOf(TestCluster.freePort()));
+          String.valueOf(freePort()));
       assertEquals(2, run.exitCode());
       assertEquals("livegate: port " + port + " (--bridge-port, bridge) is already in use on 127.0.0.1",
           run.stderr().strip());

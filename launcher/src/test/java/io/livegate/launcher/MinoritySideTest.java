@@ -1,5 +1,6 @@
 package io.livegate.launcher;
 
+import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,24 +26,24 @@ class MinoritySideTest {
       assertEquals(0, simulatorActive(cluster, a));
 
       GatewayNode b = cluster.start("bridge,rest", "--min-cluster-size", "2");
-      TestCluster.eventually("A ready with two members", 10, () -> status(cluster, a) == 200);
-      TestCluster.eventually("A runs the simulator", 10, () -> simulatorActive(cluster, a) == 1);
+      eventually("A ready with two members", 10, () -> status(cluster, a) == 200);
+      eventually("A runs the simulator", 10, () -> simulatorActive(cluster, a) == 1);
       BridgeClient onA = cluster.connect(a);
       onA.register("events.updates");
       assertTrue(onA.poll("events.updates", 5000) != null, "scores flow");
 
       cluster.stop(b);
 
-      TestCluster.eventually("A's browser sent elsewhere", 10, onA::isClosed);
+      eventually("A's browser sent elsewhere", 10, onA::isClosed);
       assertEquals((short) 1012, onA.closeStatusCode());
       assertEquals("node cut off from the cluster, reconnect", onA.closeReason());
       assertEquals(503, status(cluster, a));
       assertThrows(Exception.class, () -> cluster.connect(a), "new browsers refused while below the minimum");
-      TestCluster.eventually("A's simulator stood down", 10, () -> simulatorActive(cluster, a) == 0);
+      eventually("A's simulator stood down", 10, () -> simulatorActive(cluster, a) == 0);
       assertEquals(1, cluster.clusterNodeIds(a).size());
 
       cluster.start("bridge,rest", "--min-cluster-size", "2");
-      TestCluster.eventually("A ready again", 10, () -> status(cluster, a) == 200);
+      eventually("A ready again", 10, () -> status(cluster, a) == 200);
       BridgeClient again = cluster.connect(a);
       again.register("events.updates");
       assertTrue(again.poll("events.updates", 10_000) != null, "scores flow again, from A's simulator");

@@ -2,6 +2,8 @@ package io.livegate.launcher;
 
 import static io.livegate.launcher.PrometheusText.delta;
 import static io.livegate.launcher.PrometheusText.value;
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,19 +58,19 @@ class NodeOperationsTest {
     try (TestCluster cluster = new TestCluster()) {
       GatewayNode a = cluster.start("bridge,rest,simulator");
       GatewayNode b = cluster.start("bridge,rest,simulator");
-      TestCluster.eventually("B listed by A", 10, () -> ids(cluster, a).size() == 2);
+      eventually("B listed by A", 10, () -> ids(cluster, a).size() == 2);
       BridgeClient onA = cluster.connect(a);
       onA.register("events.updates");
       assertEquals(0, value(metrics(cluster, b), "livegate_simulator_active"), "A, the oldest, runs the simulator");
 
       assertEquals(202, cluster.post(a, "/api/admin/drain", "").statusCode());
 
-      TestCluster.eventually("A's client closed", 10, onA::isClosed);
+      eventually("A's client closed", 10, onA::isClosed);
       assertEquals((short) 1012, onA.closeStatusCode());
       assertEquals("node draining, reconnect", onA.closeReason());
-      TestCluster.await(a.drained(), 20);
-      TestCluster.eventually("A gone from B's list", 10, () -> ids(cluster, b).equals(List.of(b.nodeId())));
-      TestCluster.eventually("B's simulator took over", 10,
+      await(a.drained(), 20);
+      eventually("A gone from B's list", 10, () -> ids(cluster, b).equals(List.of(b.nodeId())));
+      eventually("B's simulator took over", 10,
           () -> value(metricsOrEmpty(cluster, b), "livegate_simulator_active") == 1);
     }
   }

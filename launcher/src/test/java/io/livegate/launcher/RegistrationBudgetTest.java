@@ -1,5 +1,6 @@
 package io.livegate.launcher;
 
+import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,7 @@ class RegistrationBudgetTest {
     AtomicInteger churned = new AtomicInteger();
     for (int i = 0; i < 20; i++) churn(cluster.connect(a), churned);
     BridgeClient good = cluster.connect(a);
-    TestCluster.eventually("the churn runs", 10, () -> churned.get() > 4_000);
+    eventually("the churn runs", 10, () -> churned.get() > 4_000);
 
     List<Long> latencies = new ArrayList<>();
     for (int probe = 0; probe < 10; probe++) latencies.add(registrationLatencyMs(good, b, "public.probe." + probe));
@@ -65,8 +66,8 @@ class RegistrationBudgetTest {
       for (int n = 0; n < 64; n++) socket.sendRaw(register("public.storm." + i + "." + n));
     }
     // Storm sockets that hold few addresses make those that hold many give way: some are closed meanwhile.
-    TestCluster.eventually("every register of the storm answered", 20, () -> registersAnswered(a) == 1280);
-    TestCluster.eventually("the cluster holds what the node holds, at most its 300", 20, () -> {
+    eventually("every register of the storm answered", 20, () -> registersAnswered(a) == 1280);
+    eventually("the cluster holds what the node holds, at most its 300", 20, () -> {
       String now = metricsOrEmpty(a);
       double held = PrometheusText.value(now, "livegate_bridge_addresses");
       return held <= 300 && PrometheusText.value(now, "livegate_bridge_cluster_changes_waiting") == 0
@@ -78,7 +79,7 @@ class RegistrationBudgetTest {
     assertTrue(latency < 1000, latency + " ms");
 
     storm.forEach(BridgeClient::close);
-    TestCluster.eventually("the storm's entries leave every node's subscriptions", 30,
+    eventually("the storm's entries leave every node's subscriptions", 30,
         () -> subscriptionEntries(b) == baseline + 1); // the page's stays
     assertTrue(registrationLatencyMs(page, b, "public.after.storm") < 5000);
   }
@@ -127,7 +128,7 @@ class RegistrationBudgetTest {
         + " registrations in the cluster by then");
     assertTrue(latency < 1000, latency + " ms");
     assertTrue(byThen < 12_801, "the page's went live before the storm's were all in the cluster");
-    TestCluster.eventually("the storm's 12,800 registrations in the cluster", 30,
+    eventually("the storm's 12,800 registrations in the cluster", 30,
         () -> registered(metricsOrEmpty(a)) - before >= 12_801);
   }
 

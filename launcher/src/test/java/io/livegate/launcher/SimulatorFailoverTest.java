@@ -1,5 +1,8 @@
 package io.livegate.launcher;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.eventually;
+import static io.livegate.testing.FreePorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,18 +24,18 @@ class SimulatorFailoverTest {
       GatewayNode b = cluster.start("simulator,bridge,rest");
       GatewayNode observer = cluster.start("bridge");
       List<Seen> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-      TestCluster.await(observer.vertx().eventBus().<JsonObject>consumer("events.updates", m -> seen.add(
+      await(observer.vertx().eventBus().<JsonObject>consumer("events.updates", m -> seen.add(
           new Seen(m.body().getString("publishedBy"), m.body().getString("id"), m.body().getLong("version"),
               System.nanoTime()))).completion(), 10);
 
-      TestCluster.eventually("updates from A", 10, () -> seen.size() >= 10);
+      eventually("updates from A", 10, () -> seen.size() >= 10);
       long closedAt = System.nanoTime();
       cluster.stop(a);
-      TestCluster.eventually("updates from B", 10, () -> seen.stream().anyMatch(s -> s.publisher().equals(b.nodeId())));
+      eventually("updates from B", 10, () -> seen.stream().anyMatch(s -> s.publisher().equals(b.nodeId())));
       long firstFromB = seen.stream().filter(s -> s.publisher().equals(b.nodeId())).findFirst().orElseThrow().atNanos();
       assertTrue(firstFromB - closedAt < 10_000_000_000L, "took over within 10 s");
       int fromBBefore = count(seen, b.nodeId());
-      TestCluster.eventually("B carries on", 10, () -> count(seen, b.nodeId()) >= fromBBefore + 10);
+      eventually("B carries on", 10, () -> count(seen, b.nodeId()) >= fromBBefore + 10);
 
       List<Seen> all;
       synchronized (seen) {
@@ -56,27 +59,27 @@ class SimulatorFailoverTest {
   @Test
   void killingTheSimulatorNodesProcessHandsOverWithinTenSecondsWithVersionsGrowing() throws Exception {
     try (TestCluster cluster = new TestCluster()) {
-      int firstPort = TestCluster.freePort();
+      int firstPort = freePort();
       java.io.File log = new java.io.File("target/node-processes/killed-simulator.log");
       Process a = NodeProcess.startLogged(log, "--roles", "simulator", "--http-host", "127.0.0.1",
           "--cluster-port", String.valueOf(firstPort), "--members", "127.0.0.1:" + firstPort,
           "--cluster-name", cluster.name, "--simulator-min-ms", "200", "--simulator-max-ms", "600");
       try {
         // A must be the oldest member (the active simulator) before B joins.
-        TestCluster.eventually("the process node started", 30, () -> logContains(log, " started: roles simulator"));
+        eventually("the process node started", 30, () -> logContains(log, " started: roles simulator"));
         cluster.addMember("127.0.0.1:" + firstPort);
         GatewayNode b = cluster.start("simulator,bridge");
         List<Seen> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        TestCluster.await(b.vertx().eventBus().<JsonObject>consumer("events.updates", m -> seen.add(
+        await(b.vertx().eventBus().<JsonObject>consumer("events.updates", m -> seen.add(
             new Seen(m.body().getString("publishedBy"), m.body().getString("id"), m.body().getLong("version"),
                 System.nanoTime()))).completion(), 10);
-        TestCluster.eventually("updates from the process", 20, () -> seen.size() >= 5);
+        eventually("updates from the process", 20, () -> seen.size() >= 5);
         String processId = seen.get(0).publisher();
         assertTrue(!processId.equals(b.nodeId()), "the process node, the oldest, was the active simulator");
 
         long killedAt = System.nanoTime();
         a.destroyForcibly().waitFor();
-        TestCluster.eventually("updates from B", 10, () -> count(seen, b.nodeId()) >= 5);
+        eventually("updates from B", 10, () -> count(seen, b.nodeId()) >= 5);
         long firstFromB = seen.stream().filter(s -> s.publisher().equals(b.nodeId())).findFirst().orElseThrow().atNanos();
         assertTrue(firstFromB - killedAt < 10_000_000_000L, "took over within 10 s");
 

@@ -1,5 +1,9 @@
 package io.livegate.launcher;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.eventually;
+import static io.livegate.testing.FreePorts.freePort;
+
 import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
 import io.livegate.core.NodeSettings;
@@ -11,8 +15,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,7 +22,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * Real clustered nodes in this JVM, on loopback and free ports, in a cluster of their own (a unique
@@ -136,32 +137,4 @@ final class TestCluster implements AutoCloseable {
     Future.join(closing).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     await(clientVertx.close(), 10);
   }
-
-  static <T> T await(Future<T> future, int seconds) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-  }
-
-  static void eventually(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) return;
-      Thread.sleep(100);
-    }
-    throw new AssertionError("not within " + seconds + " s: " + what);
-  }
-
-  /**
-   * A port free now and not handed out before in this JVM: the kernel gives a just-closed ephemeral port out again,
-   * and a node of an earlier test still closing on it made a later node's join hang for minutes.
-   */
-  static int freePort() throws IOException {
-    while (true) {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        int port = socket.getLocalPort();
-        if (HANDED_OUT.add(port)) return port;
-      }
-    }
-  }
-
-  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }

@@ -1,5 +1,7 @@
 package io.livegate.rest;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -521,27 +523,6 @@ class RestVerticleTest {
     return new JsonObject().put("id", "EVENT#0" + i).put("name", "Team " + i)
         .put("score", new JsonObject().put("home", i).put("away", 0)).put("version", i)
         .put("updatedAt", "2026-11-22T10:00:0" + i + "Z").put("publishedBy", SELF);
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.await(5, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new AssertionError("no answer within 5 s", e);
-    }
-  }
-
-  private static void waitUntil(java.util.function.BooleanSupplier condition) {
-    long deadline = System.currentTimeMillis() + 5000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("condition not met within 5 s");
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
   }
 
   private static NodeConfig config() {

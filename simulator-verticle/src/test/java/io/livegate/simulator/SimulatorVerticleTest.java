@@ -1,7 +1,11 @@
 package io.livegate.simulator;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.eventually;
+import static io.livegate.testing.Await.failure;
+import static io.livegate.testing.Await.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.livegate.core.Addresses;
@@ -18,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -44,7 +47,7 @@ class SimulatorVerticleTest {
 
   @AfterEach
   void closeVertx() throws Exception {
-    await(vertx.close());
+    await(vertx.close(), 10);
   }
 
   @Test
@@ -69,7 +72,7 @@ class SimulatorVerticleTest {
   void snapshotAnswersAllFiveEventsInIdOrder() throws Exception {
     deploy(new FakeCluster("a"));
     next();
-    JsonArray snapshot = (JsonArray) await(vertx.eventBus().request(Addresses.EVENTS_SNAPSHOT, null)).body();
+    JsonArray snapshot = (JsonArray) await(vertx.eventBus().request(Addresses.EVENTS_SNAPSHOT, null), 10).body();
     assertEquals(5, snapshot.size());
     for (int i = 0; i < 5; i++) {
       JsonObject event = snapshot.getJsonObject(i);
@@ -82,7 +85,7 @@ class SimulatorVerticleTest {
   void aNewSimulatorResumesFromTheStoredVersions() throws Exception {
     String first = deploy(new FakeCluster("a"));
     for (int i = 0; i < 15; i++) next();
-    await(vertx.undeploy(first));
+    await(vertx.undeploy(first), 10);
     Map<String, Long> before = storedVersions();
     updates.clear();
 
@@ -100,7 +103,8 @@ class SimulatorVerticleTest {
   void aNodeStandsDownWhenAnOlderSimulatorNodeIsThereAndTakesOverWhenItLeaves() throws Exception {
     FakeCluster cluster = new FakeCluster("young");
     cluster.setMembers(List.of(FakeCluster.node("old"), FakeCluster.node("young")));
-    deploy(cluster);
+    SimulatorVerticle young = new SimulatorVerticle(FAST, cluster, new SimpleMeterRegistry());
+    await(vertx.deployVerticle(young), 10);
     assertEquals(null, updates.poll(400, TimeUnit.MILLISECONDS), "an inactive simulator publishes nothing");
     assertSnapshotFails();
 
@@ -108,7 +112,7 @@ class SimulatorVerticleTest {
     assertEquals("young", next().getString("publishedBy"));
 
     cluster.setMembers(List.of(FakeCluster.node("old"), FakeCluster.node("young")));
-    Thread.sleep(200);
+    eventually("the young one stands down", 5, () -> !young.isActive());
     updates.clear();
     assertEquals(null, updates.poll(400, TimeUnit.MILLISECONDS), "stood down again");
   }
@@ -124,7 +128,7 @@ class SimulatorVerticleTest {
       JsonObject update = next();
       published.merge(update.getString("id"), update.getLong("version"), Math::max);
     }
-    await(vertx.undeploy(active));
+    await(vertx.undeploy(active), 10);
     // What a member dying before its map partitions were backed up does: the stored events are gone.
     await(vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.EVENTS_MAP).compose(map -> map.clear()));
     updates.clear();
@@ -147,8 +151,8 @@ class SimulatorVerticleTest {
     FakeCluster youngView = new FakeCluster("young");
     youngView.setMembers(List.of(FakeCluster.node("old"), FakeCluster.node("young")));
     SimulatorVerticle old = new SimulatorVerticle(FAST, oldView, new SimpleMeterRegistry());
-    await(vertx.deployVerticle(old));
-    await(vertx.deployVerticle(new SimulatorVerticle(FAST, youngView, new SimpleMeterRegistry())));
+    await(vertx.deployVerticle(old), 10);
+    await(vertx.deployVerticle(new SimulatorVerticle(FAST, youngView, new SimpleMeterRegistry())), 10);
     Map<String, Long> last = new HashMap<>();
     for (int i = 0; i < 10; i++) record(last, next(), "old");
 
@@ -176,11 +180,11 @@ class SimulatorVerticleTest {
   void onTheMinoritySideNoSimulatorRunsAndBackOnTheMajoritySideItResumesAboveWhatWasPublished() throws Exception {
     FakeCluster view = new FakeCluster("a");
     SimulatorVerticle simulator = new SimulatorVerticle(FAST, view, new SimpleMeterRegistry());
-    await(vertx.deployVerticle(simulator));
+    await(vertx.deployVerticle(simulator), 10);
     Map<String, Long> last = new HashMap<>();
     for (int i = 0; i < 10; i++) record(last, next(), "a");
     view.setInMajority(false);
-    assertTrue(within(() -> !simulator.isActive()), "stands down on the minority side");
+    assertTrue(within(5, () -> !simulator.isActive()), "stands down on the minority side");
     updates.clear();
     view.setInMajority(true);
     for (int i = 0; i < 10; i++) record(last, next(), "a");
@@ -194,15 +198,6 @@ class SimulatorVerticleTest {
     return true;
   }
 
-  private static boolean within(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) return true;
-      Thread.sleep(20);
-    }
-    return condition.getAsBoolean();
-  }
-
   private static void sleep(long ms) {
     try {
       Thread.sleep(ms);
@@ -211,35 +206,27 @@ class SimulatorVerticleTest {
     }
   }
 
-  private void assertSnapshotFails() throws Exception {
-    try {
-      await(vertx.eventBus().request(Addresses.EVENTS_SNAPSHOT, null));
-      assertFalse(true, "snapshot should fail before any event exists");
-    } catch (ExecutionException e) {
-      ReplyException failure = (ReplyException) e.getCause();
-      assertEquals(503, failure.failureCode());
-    }
+  private void assertSnapshotFails() {
+    ReplyException refused = assertInstanceOf(ReplyException.class,
+        failure(vertx.eventBus().request(Addresses.EVENTS_SNAPSHOT, null), 10), "no snapshot before any event exists");
+    assertEquals(503, refused.failureCode());
   }
 
   private Map<String, Long> storedVersions() throws Exception {
     Map<String, Long> versions = new HashMap<>();
     Map<String, JsonObject> stored = await(vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.EVENTS_MAP)
-        .compose(map -> map.entries()));
+        .compose(map -> map.entries()), 10);
     stored.forEach((id, json) -> versions.put(id, json.getLong("version")));
     return versions;
   }
 
   private String deploy(FakeCluster cluster) throws Exception {
-    return await(vertx.deployVerticle(new SimulatorVerticle(FAST, cluster, new SimpleMeterRegistry())));
+    return await(vertx.deployVerticle(new SimulatorVerticle(FAST, cluster, new SimpleMeterRegistry())), 10);
   }
 
   private JsonObject next() throws InterruptedException {
     JsonObject update = updates.poll(10, TimeUnit.SECONDS);
     if (update == null) throw new AssertionError("no update within 10 s");
     return update;
-  }
-
-  private static <T> T await(io.vertx.core.Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 }

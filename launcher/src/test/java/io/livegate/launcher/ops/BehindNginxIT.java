@@ -2,7 +2,7 @@ package io.livegate.launcher.ops;
 
 import static io.livegate.launcher.PrometheusText.delta;
 import static io.livegate.launcher.PrometheusText.value;
-import static io.livegate.launcher.ops.Eventually.eventually;
+import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,6 +1,6 @@
 package io.livegate.launcher.ops;
 
-import static io.livegate.launcher.ops.Eventually.eventually;
+import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.client.HazelcastClient;

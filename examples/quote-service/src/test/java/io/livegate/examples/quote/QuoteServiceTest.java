@@ -1,10 +1,12 @@
 package io.livegate.examples.quote;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.failure;
+import static io.livegate.testing.FreePorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.config.Config;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
@@ -12,11 +14,9 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -40,33 +40,32 @@ class QuoteServiceTest {
         String.valueOf(nodePort), "--members", "127.0.0.1:" + nodePort}, Map.of());
     Config data = QuoteService.hazelcastConfig(nodeSide).setLiteMember(false);
     node = await(Vertx.builder().with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1")))
-        .withClusterManager(new HazelcastClusterManager(data)).buildClustered());
+        .withClusterManager(new HazelcastClusterManager(data)).buildClustered(), 60);
     await(node.eventBus().<Object>consumer(QuoteVerticle.KEPT_PUBLISH, message -> {
       kept.add(message);
       message.reply(new JsonObject().put("offset", "1"));
-    }).completion());
+    }).completion(), 60);
     service = await(QuoteService.start(ServiceSettings.parse(new String[] {"--cluster-name", cluster, "--cluster-port",
-        String.valueOf(freePort()), "--members", "127.0.0.1:" + nodePort}, Map.of())));
+        String.valueOf(freePort()), "--members", "127.0.0.1:" + nodePort}, Map.of())), 60);
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (service != null) await(service.close());
-    if (node != null) await(node.close());
+    if (service != null) await(service.close(), 60);
+    if (node != null) await(node.close(), 60);
   }
 
   @Test
   void aQuoteRequestGetsAPriceAndABadOneAFailure400() throws Exception {
-    JsonObject quote = (JsonObject) await(node.eventBus().request("svc.quote", new JsonObject().put("symbol", "acme")))
+    JsonObject quote = (JsonObject) await(node.eventBus().request("svc.quote", new JsonObject().put("symbol", "acme")), 60)
         .body();
     assertEquals("ACME", quote.getString("symbol"));
     assertTrue(quote.getDouble("price") > 0, quote.encode());
     assertEquals("USD", quote.getString("currency"));
     for (Object bad : List.of(new JsonObject(), new JsonObject().put("symbol", "X".repeat(13)),
         new JsonObject().put("symbol", "<script>"), new JsonObject().put("symbol", 42), "ACME")) {
-      ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-          () -> await(node.eventBus().request("svc.quote", bad)));
-      assertEquals(400, ((ReplyException) e.getCause()).failureCode(), String.valueOf(bad));
+      Throwable refused = failure(node.eventBus().request("svc.quote", bad), 60);
+      assertEquals(400, ((ReplyException) refused).failureCode(), String.valueOf(bad));
     }
   }
 
@@ -110,15 +109,5 @@ class QuoteServiceTest {
       assertTrue(!e.getMessage().contains("\n") && (e.getMessage().startsWith("--") || e.getMessage().startsWith("unknown option")), e.getMessage());
     }
     assertEquals("other", ServiceSettings.parse(new String[0], Map.of("CLUSTER_NAME", "other")).clusterName());
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }
