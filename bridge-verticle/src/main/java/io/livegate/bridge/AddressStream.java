@@ -162,7 +162,7 @@ final class AddressStream {
     if (sameEpoch && recovery.since > window.newest()) {
       // Ahead of the newest: not a place this history ever had. Refused; the registration carries on, live.
       metrics.recovery(BridgeMetrics.RECOVERY_INVALID);
-      socket.write(ServerFrames.addressRefusal(address, BridgeErrors.INVALID_SINCE,
+      socket.writeOwn(ServerFrames.addressRefusal(address, BridgeErrors.INVALID_SINCE,
           "since " + recovery.since + " is ahead of the newest offset, " + window.newest()));
       finish(socket, recovery, window.newest());
       return;
@@ -183,14 +183,14 @@ final class AddressStream {
     int replayed = (int) (last - recovery.since);
     metrics.recovery(BridgeMetrics.RECOVERY_RECOVERED);
     metrics.replayed(replayed);
-    socket.write(ServerFrames.marker(address, true, last, window.epoch(), replayed));
+    socket.writeOwn(ServerFrames.marker(address, true, last, window.epoch(), replayed));
     finish(socket, recovery, last);
   }
 
   /** The history could not give what the socket missed: it is told so (it re-fetches its state), then gets live frames. */
   private void finishNotRecovered(BridgeSocket socket, Recovery recovery, String currentEpoch, long newest) {
     metrics.recovery(BridgeMetrics.RECOVERY_NOT_RECOVERED);
-    socket.write(ServerFrames.marker(address, false, newest, currentEpoch, -1));
+    socket.writeOwn(ServerFrames.marker(address, false, newest, currentEpoch, -1));
     finish(socket, recovery, newest);
   }
 
@@ -334,12 +334,12 @@ final class AddressStream {
       for (BridgeSocket socket : sockets.all()) {
         Recovery recovery = anyRecovering ? recoveries.get(socket) : null;
         if (recovery == null) {
-          if (socket.write(frame, now)) written++;
+          if (socket.writeShared(frame, now)) written++;
         } else if (!recovery.done) {
           recovery.hold(offset, frame, maxHeld);
         } else if (offset > recovery.floor) {
           recoveries.remove(socket);
-          if (socket.write(frame, now)) written++;
+          if (socket.writeShared(frame, now)) written++;
         }
       }
     } finally {
@@ -349,7 +349,7 @@ final class AddressStream {
   }
 
   private void write(BridgeSocket socket, ServerFrame frame, long now) {
-    if (socket.write(frame, now)) metrics.sent(frame.type(), 1);
+    if (socket.writeShared(frame, now)) metrics.sent(frame.type(), 1);
   }
 
   private void releaseHeld() {

@@ -349,7 +349,7 @@ final class AddressSubscriptions {
       int written = 0;
       try {
         for (BridgeSocket socket : sockets) {
-          if (socket.write(frame, now)) written++;
+          if (socket.writeShared(frame, now)) written++;
         }
       } finally {
         frame.release();

@@ -176,26 +176,26 @@ final class BridgeSocket {
       return;
     }
     if (replyAddress != null) keepPending(replyAddress, message);
-    write(frame);
+    writeOwn(frame);
   }
 
-  /** Writes a frame made for this socket alone, and releases it. */
-  void write(ServerFrame frame) {
+  /** Writes a frame made for this socket alone, which it takes: it is released here, written or not. */
+  void writeOwn(ServerFrame frame) {
     try {
-      if (write(frame, System.nanoTime())) metrics.sent(frame.type(), 1);
+      if (writeShared(frame, System.nanoTime())) metrics.sent(frame.type(), 1);
     } finally {
       frame.release();
     }
   }
 
   /**
-   * Writes a frame that goes to many sockets; its maker releases it after the last, and counts the frames
-   * written once for all of them.
+   * Writes a frame that goes to many sockets, which it only borrows: its maker releases it after the last, and counts
+   * the frames written once for all of them.
    *
    * @param nowNanos the time of writing, read once by the caller
    * @return whether the frame was written to this socket
    */
-  boolean write(ServerFrame frame, long nowNanos) {
+  boolean writeShared(ServerFrame frame, long nowNanos) {
     if (closed) return false;
     if (!connection.write(frame)) {
       closed = true; // nothing more is written; the connection's close handler disposes of the rest
@@ -214,7 +214,7 @@ final class BridgeSocket {
   }
 
   void refuse(String reason) {
-    write(ServerFrames.refusal(reason));
+    writeOwn(ServerFrames.refusal(reason));
   }
 
   void close() {

@@ -135,7 +135,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
         String reason = admitted.cause() instanceof BrowserAuth.Refused refused ? refused.reason() : BridgeErrors.INVALID_TOKEN;
         metrics.connectionRefused(reason);
         ServerFrame refusal = ServerFrames.refusal(reason);
-        connection.write(refusal);
+        connection.write(refusal); // a connection only borrows what it writes: this frame is ours to release
         refusal.release();
         connection.close(POLICY_VIOLATION, reason);
       }
@@ -235,7 +235,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     if (!publications.history().keeps(address)) {
       metrics.refused(BridgeErrors.NO_HISTORY);
       metrics.recovery(BridgeMetrics.RECOVERY_INVALID);
-      socket.write(ServerFrames.addressRefusal(address, BridgeErrors.NO_HISTORY, address + " keeps no history"));
+      socket.writeOwn(ServerFrames.addressRefusal(address, BridgeErrors.NO_HISTORY, address + " keeps no history"));
       return;
     }
     if (!(since instanceof String text) || !OFFSET.matcher(text).matches()) {
@@ -248,12 +248,12 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     if (problem != null) {
       metrics.refused(BridgeErrors.INVALID_SINCE);
       metrics.recovery(BridgeMetrics.RECOVERY_INVALID);
-      socket.write(ServerFrames.addressRefusal(address, BridgeErrors.INVALID_SINCE, problem));
+      socket.writeOwn(ServerFrames.addressRefusal(address, BridgeErrors.INVALID_SINCE, problem));
       return;
     }
     if (!socket.takeRecoveryToken(System.nanoTime(), limits.maxRegistrations())) {
       metrics.refused(BridgeErrors.RATE_LIMITED);
-      socket.write(ServerFrames.addressRefusal(address, BridgeErrors.RATE_LIMITED, "registers with since beyond one a "
+      socket.writeOwn(ServerFrames.addressRefusal(address, BridgeErrors.RATE_LIMITED, "registers with since beyond one a "
           + "second (after a burst of " + limits.maxRegistrations() + "): registered without recovery"));
       return;
     }
@@ -380,7 +380,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
         .put("serverTime", System.currentTimeMillis())
         .put("node", nodeId.get())
         .put("name", nodeName);
-    socket.write(ServerFrames.rec(frame.replyAddress(), pong, null, null));
+    socket.writeOwn(ServerFrames.rec(frame.replyAddress(), pong, null, null));
   }
 
   private void deliverReply(BridgeSocket socket, String replyAddress, AsyncResult<Message<Object>> reply) {
@@ -388,7 +388,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     if (reply.succeeded()) {
       socket.deliver(replyAddress, reply.result());
     } else {
-      socket.write(ServerFrames.replyFailure(replyAddress, reply.cause()));
+      socket.writeOwn(ServerFrames.replyFailure(replyAddress, reply.cause()));
     }
   }
 

@@ -123,7 +123,7 @@ class BadFrameTest extends BridgeTestBase {
 
     assertRefused(frame("register", "gateway.internal.x"), BridgeErrors.ACCESS_DENIED);
     assertRefused(frame("register", "__vertx.x"), BridgeErrors.ACCESS_DENIED);
-    assertRefused(frame("send", Addresses.nodeStatus(StubCluster.NODE_ID)), BridgeErrors.ACCESS_DENIED);
+    assertRefused(frame("send", Addresses.nodeStatus(BridgeTestBase.NODE_ID)), BridgeErrors.ACCESS_DENIED);
     assertRefused(frame("publish", "__vertx.x"), BridgeErrors.ACCESS_DENIED);
   }
 

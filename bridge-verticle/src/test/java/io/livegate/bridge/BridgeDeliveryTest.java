@@ -204,7 +204,7 @@ class BridgeDeliveryTest extends BridgeTestBase {
     JsonObject pong = browser.ping();
 
     assertEquals("PONG", pong.getString("type"));
-    assertEquals(StubCluster.NODE_ID, pong.getString("node"));
+    assertEquals(BridgeTestBase.NODE_ID, pong.getString("node"));
     long serverTime = pong.getLong("serverTime");
     assertTrue(serverTime >= before && serverTime <= System.currentTimeMillis(), "serverTime " + serverTime);
   }

@@ -41,7 +41,7 @@ class BridgePortAnswersTest extends BridgeTestBase {
     JsonArray nodes = new JsonArray(listed.body());
     assertEquals(1, nodes.size());
     JsonObject node = nodes.getJsonObject(0);
-    assertEquals(StubCluster.NODE_ID, node.getString("id"));
+    assertEquals(BridgeTestBase.NODE_ID, node.getString("id"));
     assertEquals("127.0.0.1:0", node.getString("name"));
     assertEquals(new JsonArray().add("bridge"), node.getJsonArray("roles"));
     assertTrue(node.getBoolean("self"));
@@ -53,14 +53,14 @@ class BridgePortAnswersTest extends BridgeTestBase {
   void aPingIsAnsweredWithTheNodesIdAndName() {
     BridgeClient client = connect();
     JsonObject pong = client.ping();
-    assertEquals(StubCluster.NODE_ID, pong.getString("node"));
+    assertEquals(BridgeTestBase.NODE_ID, pong.getString("node"));
     assertEquals(testConfig().displayName(), pong.getString("name"));
   }
 
   @Test
   void aBridgeServingTheProbesAnswersThemWithTheNodesState() throws Exception {
     AtomicReference<NodeState> state = new AtomicReference<>(NodeState.JOINING);
-    BridgeVerticle probed = new BridgeVerticle(testConfig(), new StubCluster(), registry)
+    BridgeVerticle probed = new BridgeVerticle(testConfig(), BridgeTestBase.oneNode(), registry)
         .serveProbes(new Probes(state::get, () -> "livegate_test 1.0\n"));
     await(vertx.deployVerticle(probed));
     int probedPort = probed.port();

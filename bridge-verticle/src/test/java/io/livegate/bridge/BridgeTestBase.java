@@ -2,8 +2,11 @@ package io.livegate.bridge;
 
 import static io.livegate.testing.Await.await;
 
+import io.livegate.core.ClusterView;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeSettings;
+import io.livegate.core.Role;
+import io.livegate.testing.SettableCluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -20,6 +23,14 @@ abstract class BridgeTestBase {
   protected int port;
   private final List<BridgeClient> clients = new ArrayList<>();
 
+  /** The id of the one member of the cluster the bridge under test sees. */
+  static final String NODE_ID = "node-under-test";
+
+  /** The cluster of a bridge tested on its own: its node alone. */
+  static ClusterView oneNode() {
+    return new SettableCluster(NODE_ID, Role.BRIDGE);
+  }
+
   /** The defaults of the contract, on loopback, any free port, short reply timeout. */
   static NodeConfig testConfig() {
     return withPermitted(NodeConfig.defaults().inboundPermitted(), NodeConfig.defaults().outboundPermitted());
@@ -35,7 +46,7 @@ abstract class BridgeTestBase {
   void startBridge() {
     vertx = Vertx.vertx();
     registry = new SimpleMeterRegistry();
-    bridge = new BridgeVerticle(testConfig(), new StubCluster(), registry);
+    bridge = new BridgeVerticle(testConfig(), oneNode(), registry);
     await(vertx.deployVerticle(bridge));
     port = bridge.port();
   }
@@ -52,7 +63,7 @@ abstract class BridgeTestBase {
   }
 
   protected BridgeVerticle startAnotherBridge(NodeConfig config, SimpleMeterRegistry meters) {
-    BridgeVerticle other = new BridgeVerticle(config, new StubCluster(), meters);
+    BridgeVerticle other = new BridgeVerticle(config, oneNode(), meters);
     await(vertx.deployVerticle(other));
     return other;
   }

@@ -102,7 +102,7 @@ class ConnectionTest extends BridgeTestBase {
     assertEquals(204, call(HttpMethod.POST, session + "xhr_send", frames.encode()).status());
     JsonObject pong = pollFrames(session).get(0);
     assertEquals("p1", pong.getString("address"));
-    assertEquals(StubCluster.NODE_ID, pong.getJsonObject("body").getString("node"));
+    assertEquals(BridgeTestBase.NODE_ID, pong.getJsonObject("body").getString("node"));
 
     vertx.eventBus().publish(Addresses.EVENTS_UPDATES, new JsonObject().put("id", "EVENT#01"));
     JsonObject update = pollFrames(session).get(0);

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +28,7 @@ class HttpMetricsTest {
         .with(new io.vertx.core.VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
-    bridge = new BridgeVerticle(BridgeTestBase.testConfig(), new StubCluster(), registry);
+    bridge = new BridgeVerticle(BridgeTestBase.testConfig(), BridgeTestBase.oneNode(), registry);
     await(vertx.deployVerticle(bridge));
   }
 

@@ -1,9 +1,11 @@
 package io.livegate.launcher;
 
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.multimap.MultiMap;
 import io.vertx.core.Completable;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.spi.cluster.RegistrationInfo;
 import io.vertx.spi.cluster.hazelcast.impl.HazelcastRegistrationInfo;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -39,15 +42,25 @@ final class ClusterSubscriptions {
   static final int MAX_BATCH = 1024;
   /** Removals of one batch run on this many worker threads at once (the multimap has no asynchronous remove). */
   static final int REMOVAL_THREADS = 4;
+  /**
+   * How long a batch's additions are tried again. A putAll is not an invocation that Hazelcast retries itself while
+   * members join, leave or migrate partitions (a single put is, for up to two minutes): it fails, and is sent again.
+   */
+  static final long RETRY_FOR_MS = 60_000;
+  private static final long FIRST_RETRY_MS = 50;
+  private static final long LONGEST_RETRY_MS = 1_000;
 
+  private final Vertx vertx;
   private final Context context;
   private final MultiMap<String, HazelcastRegistrationInfo> map;
   private final Map<String, Set<RegistrationInfo>> own = new ConcurrentHashMap<>();
   private final ArrayDeque<Change> waiting = new ArrayDeque<>();
   private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong retries = new AtomicLong();
   private boolean inFlight;
 
   ClusterSubscriptions(Vertx vertx, MultiMap<String, HazelcastRegistrationInfo> map) {
+    this.vertx = vertx;
     this.context = vertx.getOrCreateContext(); // where batches are answered and the next one sent
     this.map = map;
   }
@@ -73,6 +86,11 @@ final class ClusterSubscriptions {
   /** Batches written so far. */
   long batches() {
     return batches.get();
+  }
+
+  /** Additions sent again after the cluster refused them (a member joining or leaving). */
+  long retries() {
+    return retries.get();
   }
 
   private void enqueue(Change change) {
@@ -182,9 +200,29 @@ final class ClusterSubscriptions {
     return all;
   }
 
+  /** The entries in the cluster, sent again (every {@link #FIRST_RETRY_MS} doubling) until it takes them or a minute is up. */
   private Future<Void> putAll(Map<String, List<HazelcastRegistrationInfo>> entries) {
     Map<String, Collection<? extends HazelcastRegistrationInfo>> copy = new HashMap<>(entries);
-    return Future.fromCompletionStage(map.putAllAsync(copy), context);
+    return putAll(copy, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_FOR_MS), FIRST_RETRY_MS);
+  }
+
+  private Future<Void> putAll(Map<String, Collection<? extends HazelcastRegistrationInfo>> entries, long deadlineNanos,
+      long delayMs) {
+    Future<Void> sent;
+    try {
+      sent = Future.fromCompletionStage(map.putAllAsync(entries), context);
+    } catch (RuntimeException e) {
+      sent = Future.failedFuture(e);
+    }
+    return sent.recover(failure -> {
+      if (failure instanceof HazelcastInstanceNotActiveException || System.nanoTime() > deadlineNanos) {
+        return Future.failedFuture(failure);
+      }
+      retries.incrementAndGet();
+      Promise<Void> again = Promise.promise();
+      vertx.setTimer(delayMs, id -> putAll(entries, deadlineNanos, Math.min(LONGEST_RETRY_MS, 2 * delayMs)).onComplete(again));
+      return again.future();
+    });
   }
 
   private enum Kind { ADD, REMOVE, REPUBLISH }

@@ -82,6 +82,12 @@ final class GatewayClusterManager extends HazelcastClusterManager {
     return batched == null ? 0 : batched.batches();
   }
 
+  /** Batches of additions sent again after the cluster refused them. */
+  long subscriptionRetries() {
+    ClusterSubscriptions batched = subscriptions;
+    return batched == null ? 0 : batched.retries();
+  }
+
   private void republish() {
     ClusterSubscriptions batched = subscriptions;
     if (batched != null && isActive()) batched.republish();

@@ -90,6 +90,11 @@ public final class GatewayNode {
                 .description("writes of this node's event-bus consumers to the cluster's subscriptions (each a batch of "
                     + "registrations and removals)")
                 .register(registry);
+            FunctionCounter.builder("livegate.cluster.subscription.retries", manager,
+                    GatewayClusterManager::subscriptionRetries)
+                .description("batches of this node's consumers sent to the cluster's subscriptions again, after the "
+                    + "cluster refused them while a member joined or left")
+                .register(registry);
             PublicationHistory history = config.history().enabled()
                 ? new HazelcastHistory(vertx, hazelcast, config.history(), registry)
                 : PublicationHistory.NONE;

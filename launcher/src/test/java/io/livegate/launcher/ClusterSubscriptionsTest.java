@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,6 +45,35 @@ class ClusterSubscriptionsTest {
           return reached.size() == CONSUMERS;
         });
         unregisterAll(consumers);
+      } finally {
+        service.close();
+      }
+    }
+  }
+
+  @Test
+  void consumersMadeWhileMembersJoinAllReachTheCluster() throws Exception {
+    try (TestCluster cluster = new TestCluster()) {
+      GatewayNode node = cluster.start("bridge,rest");
+      List<MessageConsumer<Object>> consumers = new CopyOnWriteArrayList<>();
+      long making = node.vertx().setPeriodic(5, id -> { // 20 every 5 ms while two members join and partitions move
+        for (int i = 0; i < 20; i++) consumers.add(node.vertx().eventBus().consumer("private.e." + consumers.size(), m -> { }));
+      });
+      try {
+        cluster.start("bridge");
+        cluster.start("bridge");
+      } finally {
+        node.vertx().cancelTimer(making);
+      }
+      List<MessageConsumer<Object>> made = List.copyOf(consumers);
+      await(Future.all(made.stream().map(MessageConsumer::completion).toList()), 90);
+      TestCluster.Service service = TestCluster.joinService(node, true);
+      try {
+        MultiMap<String, Object> subscriptions = service.hazelcast().getMultiMap(GatewayClusterManager.SUBSCRIPTIONS_MAP);
+        assertEquals(made.size(), subscriptions.keySet().stream().filter(a -> a.startsWith("private.e.")).count(),
+            "the consumers in the cluster's subscriptions");
+        System.out.println(made.size() + " consumers made while two members joined, "
+            + metric(cluster, node, "livegate_cluster_subscription_retries_total") + " batches sent again");
       } finally {
         service.close();
       }
@@ -118,9 +148,13 @@ class ClusterSubscriptionsTest {
   }
 
   private static long batches(TestCluster cluster, GatewayNode node) throws Exception {
+    return metric(cluster, node, "livegate_cluster_subscription_batches_total");
+  }
+
+  private static long metric(TestCluster cluster, GatewayNode node, String name) throws Exception {
     String metrics = cluster.get(node, "/metrics").bodyAsString();
-    return metrics.lines().filter(l -> l.startsWith("livegate_cluster_subscription_batches_total "))
+    return metrics.lines().filter(l -> l.startsWith(name + " "))
         .map(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst()
-        .orElseThrow(() -> new AssertionError("no livegate_cluster_subscription_batches_total in /metrics"));
+        .orElseThrow(() -> new AssertionError("no " + name + " in /metrics"));
   }
 }

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeConfig.Security;
+import io.livegate.core.NodeConfig;
+import io.livegate.testing.SettableCluster;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -110,7 +111,7 @@ class ApiSecurityTest {
   }
 
   private void start(Security security) {
-    RestVerticle api = new RestVerticle(config(security), new OneNode(), registry, () -> true, drains::incrementAndGet);
+    RestVerticle api = new RestVerticle(config(security), new SettableCluster("self").setMembers(List.of()), registry, () -> true, drains::incrementAndGet);
     await(vertx.deployVerticle(api));
     port = api.actualPort();
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeSettings;
+import io.livegate.testing.SettableCluster;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -60,7 +61,7 @@ class SlowClientsTest {
     NodeConfig config = NodeSettings.parse(new String[] {"--max-body-bytes", "1024",
         "--http-header-timeout-ms", String.valueOf(HEADER_MS), "--http-body-timeout-ms", String.valueOf(BODY_MS),
         "--max-unfinished-connections", "100", "--fd-reserve", "0"}, Map.of()).config().withListening("127.0.0.1", 0, 0);
-    RestVerticle api = new RestVerticle(config, new OneNode(), registry, () -> true, () -> { });
+    RestVerticle api = new RestVerticle(config, new SettableCluster("self").setMembers(List.of()), registry, () -> true, () -> { });
     await(vertx.deployVerticle(api));
     port = api.actualPort();
   }

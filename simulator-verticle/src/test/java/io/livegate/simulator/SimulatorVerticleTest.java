@@ -12,6 +12,8 @@ import io.livegate.core.Addresses;
 import io.livegate.core.LeaderLease;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeSettings;
+import io.livegate.core.Role;
+import io.livegate.testing.SettableCluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
@@ -52,7 +54,7 @@ class SimulatorVerticleTest {
 
   @Test
   void activeSimulatorPublishesEveryEventWithVersionsGrowingByOne() throws Exception {
-    deploy(new FakeCluster("a"));
+    deploy(new SettableCluster("a", Role.SIMULATOR));
     Map<String, Long> last = new HashMap<>();
     for (int i = 0; i < 40; i++) {
       JsonObject update = next();
@@ -70,7 +72,7 @@ class SimulatorVerticleTest {
 
   @Test
   void snapshotAnswersAllFiveEventsInIdOrder() throws Exception {
-    deploy(new FakeCluster("a"));
+    deploy(new SettableCluster("a", Role.SIMULATOR));
     next();
     JsonArray snapshot = (JsonArray) await(vertx.eventBus().request(Addresses.EVENTS_SNAPSHOT, null), 10).body();
     assertEquals(5, snapshot.size());
@@ -83,13 +85,13 @@ class SimulatorVerticleTest {
 
   @Test
   void aNewSimulatorResumesFromTheStoredVersions() throws Exception {
-    String first = deploy(new FakeCluster("a"));
+    String first = deploy(new SettableCluster("a", Role.SIMULATOR));
     for (int i = 0; i < 15; i++) next();
     await(vertx.undeploy(first), 10);
     Map<String, Long> before = storedVersions();
     updates.clear();
 
-    deploy(new FakeCluster("b"));
+    deploy(new SettableCluster("b", Role.SIMULATOR));
     for (int i = 0; i < 10; i++) {
       JsonObject update = next();
       assertEquals("b", update.getString("publishedBy"));
@@ -101,17 +103,17 @@ class SimulatorVerticleTest {
 
   @Test
   void aNodeStandsDownWhenAnOlderSimulatorNodeIsThereAndTakesOverWhenItLeaves() throws Exception {
-    FakeCluster cluster = new FakeCluster("young");
-    cluster.setMembers(List.of(FakeCluster.node("old"), FakeCluster.node("young")));
+    SettableCluster cluster = new SettableCluster("young", Role.SIMULATOR);
+    cluster.setMembers(List.of(SettableCluster.member("old", Role.SIMULATOR), SettableCluster.member("young", Role.SIMULATOR)));
     SimulatorVerticle young = new SimulatorVerticle(FAST, cluster, new SimpleMeterRegistry());
     await(vertx.deployVerticle(young), 10);
     assertEquals(null, updates.poll(400, TimeUnit.MILLISECONDS), "an inactive simulator publishes nothing");
     assertSnapshotFails();
 
-    cluster.setMembers(List.of(FakeCluster.node("young")));
+    cluster.setMembers(List.of(SettableCluster.member("young", Role.SIMULATOR)));
     assertEquals("young", next().getString("publishedBy"));
 
-    cluster.setMembers(List.of(FakeCluster.node("old"), FakeCluster.node("young")));
+    cluster.setMembers(List.of(SettableCluster.member("old", Role.SIMULATOR), SettableCluster.member("young", Role.SIMULATOR)));
     eventually("the young one stands down", 5, () -> !young.isActive());
     updates.clear();
     assertEquals(null, updates.poll(400, TimeUnit.MILLISECONDS), "stood down again");
@@ -119,10 +121,10 @@ class SimulatorVerticleTest {
 
   @Test
   void aStandbyResumesAboveWhatWasPublishedEvenWhenTheStoredEventsAreLost() throws Exception {
-    FakeCluster standbyView = new FakeCluster("standby");
-    standbyView.setMembers(List.of(FakeCluster.node("active"), FakeCluster.node("standby")));
+    SettableCluster standbyView = new SettableCluster("standby", Role.SIMULATOR);
+    standbyView.setMembers(List.of(SettableCluster.member("active", Role.SIMULATOR), SettableCluster.member("standby", Role.SIMULATOR)));
     deploy(standbyView);
-    String active = deploy(new FakeCluster("active"));
+    String active = deploy(new SettableCluster("active", Role.SIMULATOR));
     Map<String, Long> published = new HashMap<>();
     for (int i = 0; i < 20; i++) {
       JsonObject update = next();
@@ -133,7 +135,7 @@ class SimulatorVerticleTest {
     await(vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.EVENTS_MAP).compose(map -> map.clear()));
     updates.clear();
 
-    standbyView.setMembers(List.of(FakeCluster.node("standby")));
+    standbyView.setMembers(List.of(SettableCluster.member("standby", Role.SIMULATOR)));
     for (int i = 0; i < 10; i++) {
       JsonObject update = next();
       assertEquals("standby", update.getString("publishedBy"));
@@ -146,10 +148,10 @@ class SimulatorVerticleTest {
 
   @Test
   void aSimulatorThatHungPastItsLeasePublishesNothingWhenItResumesAndTheStandbyTakesOver() throws Exception {
-    FakeCluster oldView = new FakeCluster("old");
-    oldView.setMembers(List.of(FakeCluster.node("old"), FakeCluster.node("young")));
-    FakeCluster youngView = new FakeCluster("young");
-    youngView.setMembers(List.of(FakeCluster.node("old"), FakeCluster.node("young")));
+    SettableCluster oldView = new SettableCluster("old", Role.SIMULATOR);
+    oldView.setMembers(List.of(SettableCluster.member("old", Role.SIMULATOR), SettableCluster.member("young", Role.SIMULATOR)));
+    SettableCluster youngView = new SettableCluster("young", Role.SIMULATOR);
+    youngView.setMembers(List.of(SettableCluster.member("old", Role.SIMULATOR), SettableCluster.member("young", Role.SIMULATOR)));
     SimulatorVerticle old = new SimulatorVerticle(FAST, oldView, new SimpleMeterRegistry());
     await(vertx.deployVerticle(old), 10);
     await(vertx.deployVerticle(new SimulatorVerticle(FAST, youngView, new SimpleMeterRegistry())), 10);
@@ -164,7 +166,7 @@ class SimulatorVerticleTest {
       sleep(LeaderLease.TAKEOVER_AFTER_MS + 2000);
     });
     assertTrue(paused.await(5, TimeUnit.SECONDS));
-    youngView.setMembers(List.of(FakeCluster.node("young")));
+    youngView.setMembers(List.of(SettableCluster.member("young", Role.SIMULATOR)));
     // The young one waits for the lease to lapse, then takes over above the stored versions; the old one, resumed
     // with its timers due, is refused and publishes nothing: every update from here on is the young one's.
     JsonObject first;
@@ -178,7 +180,7 @@ class SimulatorVerticleTest {
 
   @Test
   void onTheMinoritySideNoSimulatorRunsAndBackOnTheMajoritySideItResumesAboveWhatWasPublished() throws Exception {
-    FakeCluster view = new FakeCluster("a");
+    SettableCluster view = new SettableCluster("a", Role.SIMULATOR);
     SimulatorVerticle simulator = new SimulatorVerticle(FAST, view, new SimpleMeterRegistry());
     await(vertx.deployVerticle(simulator), 10);
     Map<String, Long> last = new HashMap<>();
@@ -220,7 +222,7 @@ class SimulatorVerticleTest {
     return versions;
   }
 
-  private String deploy(FakeCluster cluster) throws Exception {
+  private String deploy(SettableCluster cluster) throws Exception {
     return await(vertx.deployVerticle(new SimulatorVerticle(FAST, cluster, new SimpleMeterRegistry())), 10);
   }
 
