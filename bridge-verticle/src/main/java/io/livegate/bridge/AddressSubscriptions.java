@@ -29,9 +29,9 @@ import java.util.logging.Logger;
  * round-robin. Used only on the bridge verticle's context.
  *
  * <p>Each consumer is an entry in the cluster's subscriptions, on every node, and whatever the cluster manager does not
- * take at once it queues without bound (the launcher's cluster manager writes what comes meanwhile in one batch). So the cluster hears
- * of them through a pipe of our own, at most {@link #MAX_IN_FLIGHT} changes at once, and what waits in it is ours to
- * order and to cancel:
+ * take at once it queues without bound (the launcher's cluster manager writes what comes meanwhile in one batch). So
+ * the cluster hears of them through a pipe of our own, at most {@link #MAX_IN_FLIGHT} changes at once, and what waits
+ * in it is ours to order and to cancel:
  * <ul>
  *   <li>the node holds consumers on at most {@code maxAddresses} addresses (those waiting for their turn included),
  *   and for a moment as many again on their way out (removals alternate with

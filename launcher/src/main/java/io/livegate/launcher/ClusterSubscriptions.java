@@ -80,6 +80,10 @@ final class ClusterSubscriptions {
 
   /** Writes every registration of this node again (after a member left or a split healed), after what waits. */
   void republish() {
+    synchronized (this) {
+      // one still waiting will take what is here when its turn comes: members leaving in a row cost one rewrite
+      if (waiting.stream().anyMatch(change -> change.kind == Kind.REPUBLISH)) return;
+    }
     enqueue(new Change(Kind.REPUBLISH, null, null, (v, e) -> { }));
   }
 

@@ -42,7 +42,7 @@ class AppendQueuesTest {
 
   @AfterEach
   void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    await(vertx.close(), 10);
   }
 
   private AppendQueues queues(int maxWaiting, long maxWaitingChars) {

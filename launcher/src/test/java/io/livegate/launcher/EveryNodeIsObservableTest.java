@@ -70,8 +70,8 @@ class EveryNodeIsObservableTest {
       HttpResponse<Buffer> other = get(cluster, simulator.config().apiPort(), "/api/cluster/nodes");
       assertEquals(404, other.statusCode());
       assertEquals(404, other.bodyAsJsonObject().getInteger("status"));
-      assertEquals(405, cluster.http.post(bridge.config().bridgePort(), "127.0.0.1", "/ready").send()
-          .toCompletionStage().toCompletableFuture().get().statusCode());
+      assertEquals(405, await(cluster.http.post(bridge.config().bridgePort(), "127.0.0.1", "/ready").send(), 15)
+          .statusCode());
     }
   }
 

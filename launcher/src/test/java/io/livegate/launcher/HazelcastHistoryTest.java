@@ -39,7 +39,7 @@ class HazelcastHistoryTest {
   @AfterEach
   void stop() throws Exception {
     members.forEach(HazelcastInstance::shutdown);
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    await(vertx.close(), 10);
   }
 
   @Test

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Real clustered nodes in this JVM, on loopback and free ports, in a cluster of their own (a unique
@@ -134,7 +133,7 @@ final class TestCluster implements AutoCloseable {
   public void close() throws Exception {
     for (BridgeClient client : clients) client.close();
     List<Future<Void>> closing = nodes.stream().map(GatewayNode::close).toList();
-    Future.join(closing).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    await(Future.join(closing), 60);
     await(clientVertx.close(), 10);
   }
 }

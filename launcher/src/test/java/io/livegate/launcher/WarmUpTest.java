@@ -1,6 +1,7 @@
 package io.livegate.launcher;
 
 import static io.livegate.launcher.PrometheusText.value;
+import static io.livegate.testing.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -14,7 +15,6 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,8 +101,7 @@ class WarmUpTest {
         .config();
     Vertx home = Vertx.vertx();
     try {
-      BridgeWarmUp.Outcome outcome = BridgeWarmUp.run(config, (ContextInternal) home.getOrCreateContext(), 0)
-          .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      BridgeWarmUp.Outcome outcome = await(BridgeWarmUp.run(config, (ContextInternal) home.getOrCreateContext(), 0), 120);
       assertEquals(1, outcome.passes(), outcome.toString());
       assertEquals(BridgeWarmUp.CONNECTIONS, outcome.connections(), outcome.toString());
       assertEquals((long) BridgeWarmUp.CONNECTIONS * BridgeWarmUp.ROUNDS, outcome.deliveries(), outcome.toString());

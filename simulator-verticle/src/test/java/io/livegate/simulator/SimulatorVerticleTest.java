@@ -43,8 +43,7 @@ class SimulatorVerticleTest {
   @BeforeEach
   void startVertx() throws Exception {
     vertx = Vertx.vertx();
-    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_UPDATES, m -> updates.add(m.body())).completion()
-        .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    await(vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_UPDATES, m -> updates.add(m.body())).completion());
   }
 
   @AfterEach

@@ -59,16 +59,7 @@ public final class Await {
 
   /** Polls {@code condition} every 20 ms until it holds; an {@link AssertionError} naming {@code what} after {@code seconds}. */
   public static void eventually(String what, int seconds, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError(what + ": not within " + seconds + " s");
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what, e);
-      }
-    }
+    if (!within(seconds, condition)) throw new AssertionError(what + ": not within " + seconds + " s");
   }
 
   /** Polls {@code condition} every 20 ms for at most {@code seconds}: whether it held (for a test that goes on either way). */

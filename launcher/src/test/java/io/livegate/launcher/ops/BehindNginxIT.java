@@ -2,6 +2,7 @@ package io.livegate.launcher.ops;
 
 import static io.livegate.launcher.PrometheusText.delta;
 import static io.livegate.launcher.PrometheusText.value;
+import static io.livegate.testing.Await.await;
 import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -182,7 +183,7 @@ class BehindNginxIT {
   @AfterAll
   void stopEverything() throws Exception {
     browsers.forEach(ReconnectingBrowser::stop);
-    if (vertx != null) vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    if (vertx != null) await(vertx.close(), 10);
     if (cluster != null) cluster.close();
   }
 

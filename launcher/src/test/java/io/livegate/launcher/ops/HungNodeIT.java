@@ -1,5 +1,6 @@
 package io.livegate.launcher.ops;
 
+import static io.livegate.testing.Await.await;
 import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,7 +78,7 @@ class HungNodeIT {
   @AfterEach
   void stopEverything() throws Exception {
     for (ScoreWatcher watcher : watchers) watcher.stop();
-    if (vertx != null) vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    if (vertx != null) await(vertx.close(), 10);
     for (JarNode node : nodes) node.resume();
     for (JarNode node : nodes) node.terminate();
     for (JarNode node : nodes) {

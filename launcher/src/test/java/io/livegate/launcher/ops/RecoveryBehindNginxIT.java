@@ -1,5 +1,6 @@
 package io.livegate.launcher.ops;
 
+import static io.livegate.testing.Await.await;
 import static io.livegate.testing.Await.eventually;
 import static io.livegate.testing.Await.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -193,7 +194,7 @@ class RecoveryBehindNginxIT {
       System.out.println("recovery rounds: " + rounds.size() + ", clean: " + rounds.stream().filter(Round::clean).count());
     }
     clients.forEach(ReconnectingBrowser::stop);
-    if (vertx != null) vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    if (vertx != null) await(vertx.close(), 10);
     if (cluster != null) cluster.close();
   }
 
