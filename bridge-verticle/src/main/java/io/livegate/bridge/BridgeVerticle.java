@@ -18,10 +18,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -52,10 +49,8 @@ public final class BridgeVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private HttpGuard guard;
   private volatile HttpServer server;
-  private volatile boolean draining;
-  /** Cut off from the cluster's majority: refusing like a draining node, until it is back. */
-  private volatile boolean standingAside;
   private final AllowedOrigins origins;
+  private AdmissionGate gate;
   private EventBusBridge bridge;
   private Publications publications;
   private Probes probes;
@@ -80,11 +75,12 @@ public final class BridgeVerticle extends VerticleBase {
     PermittedAddresses permitted = new PermittedAddresses(config.inboundPermitted(), config.outboundPermitted());
     BrowserAuth auth = new BrowserAuth(vertx, config.security().browserTokens(), permitted);
     if (publications == null) publications = new Publications(vertx.eventBus(), PublicationHistory.NONE);
-    bridge = new EventBusBridge(vertx, new FrameValidator(config.maxFrameBytes()), auth,
+    gate = new AdmissionGate(origins, config.limits().maxConnections(), () -> bridge.openSockets(), metrics);
+    bridge = new EventBusBridge(vertx, gate, new FrameValidator(config.maxFrameBytes()), auth,
         metrics, cluster::localNodeId, config.displayName(), config.sendTimeoutMs(), config.idleTimeoutMs(),
         config.maxQueuedBytes(),
         config.limits(), publications);
-    RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade((ContextInternal) context, frameLimit(),
+    RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade(context, frameLimit(),
         config.maxFrameBytes(), config.maxQueuedBytes(), bridge::accept);
     Router router = Router.router(vertx);
     mountEventBus(router, bridge);
@@ -113,7 +109,7 @@ public final class BridgeVerticle extends VerticleBase {
    * closed (as the clients acknowledge; {@link #openConnections()} falls to 0 meanwhile).
    */
   public Future<Void> drain() {
-    draining = true;
+    gate.drain();
     Promise<Void> closed = Promise.promise();
     context.runOnContext(v -> bridge.drain(DRAIN_CLOSE_CODE, DRAIN_CLOSE_REASON).onComplete(closed));
     return closed.future();
@@ -132,19 +128,14 @@ public final class BridgeVerticle extends VerticleBase {
    * side of a split; once no longer aside, it admits them again (unless it drains).
    */
   public void standAside(boolean aside) {
-    if (aside == standingAside) return;
-    standingAside = aside;
+    if (!gate.standAside(aside)) return;
     context.runOnContext(v -> {
       if (aside) {
         bridge.drain(DRAIN_CLOSE_CODE, MINORITY_CLOSE_REASON);
-      } else if (!draining) {
+      } else if (!gate.isDraining()) {
         bridge.admitAgain();
       }
     });
-  }
-
-  private boolean refusing() {
-    return draining || standingAside;
   }
 
   /** The guard of the bridge port's HTTP connections (for tests). */
@@ -172,13 +163,8 @@ public final class BridgeVerticle extends VerticleBase {
   }
 
   private void routeRawWebSocket(HttpServerRequest request, RawWebSocketUpgrade rawWebSocket) {
-    if (refusing()) {
-      refuseWhileDraining(request.response());
-    } else if (!origins.allows(request)) {
-      refuseForeignOrigin(request.response());
-    } else if (bridge.isFull()) {
-      metrics.connectionRefused(BridgeMetrics.REFUSED_FULL);
-      request.response().setStatusCode(503).putHeader("Retry-After", "1").end("too many connections on this node\n");
+    if (gate.atRequest(request, true) instanceof AdmissionGate.Refused refused) {
+      gate.refuse(request.response(), refused);
     } else {
       rawWebSocket.handle(request);
       // Taken over (101, or no answer at all): Vert.x no longer sees that connection, nor will the guard.
@@ -187,12 +173,11 @@ public final class BridgeVerticle extends VerticleBase {
   }
 
   private void mountEventBus(Router router, EventBusBridge bridge) {
-    router.route(EVENTBUS_ROUTE).handler(this::refuseWhileDraining);
     router.route(EVENTBUS_ROUTE).handler(ctx -> {
-      if (origins.allows(ctx.request())) {
-        ctx.next();
+      if (gate.atRequest(ctx.request(), false) instanceof AdmissionGate.Refused refused) {
+        gate.refuse(ctx.response(), refused);
       } else {
-        refuseForeignOrigin(ctx.response());
+        ctx.next();
       }
     });
     // What SockJS's send transports are given is checked once, here: before the body is read, then once it is.
@@ -207,27 +192,6 @@ public final class BridgeVerticle extends VerticleBase {
     router.route(EVENTBUS_ROUTE)
         .subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()).socketHandler(bridge));
     router.route().failureHandler(sends::answerFailure);
-  }
-
-  private void refuseWhileDraining(RoutingContext ctx) {
-    if (refusing()) {
-      refuseWhileDraining(ctx.response());
-    } else {
-      ctx.next();
-    }
-  }
-
-  /** A page of another site may not use this bridge with its visitors' browsers. */
-  private void refuseForeignOrigin(HttpServerResponse response) {
-    metrics.connectionRefused(BridgeMetrics.REFUSED_ORIGIN);
-    response.setStatusCode(403).putHeader("Content-Type", "text/plain; charset=utf-8")
-        .end("origin not allowed: see --allowed-origins\n");
-  }
-
-  /** A load balancer takes the 503 as its cue to try another node (nginx: {@code proxy_next_upstream http_503}). */
-  private void refuseWhileDraining(HttpServerResponse response) {
-    response.setStatusCode(503).putHeader("Retry-After", "1").end(draining ? "node draining: connect to another node\n"
-        : "node cut off from the cluster's majority: connect to another node\n");
   }
 
   private void mountDashboard(Router router) {

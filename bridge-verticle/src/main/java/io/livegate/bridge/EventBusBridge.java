@@ -31,9 +31,8 @@ import java.util.regex.Pattern;
  * and refuses bad frames through {@link FrameValidator} alone. Runs on the bridge verticle's context.
  */
 final class EventBusBridge implements Handler<SockJSSocket> {
-  /** WebSocket close codes (RFC 6455 7.4.1): a client that broke a limit, a node that is full. */
+  /** WebSocket close code (RFC 6455 7.4.1): a client that broke a limit. */
   private static final short POLICY_VIOLATION = 1008;
-  private static final short TRY_AGAIN_LATER = 1013;
   private static final int SILENT_WHILE_RECEIVING = 6;
   /** A {@code since}: an offset, decimal, at most 18 digits (within a long). */
   private static final Pattern OFFSET = Pattern.compile("[0-9]{1,18}");
@@ -55,16 +54,15 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private final Publications publications;
   private final Set<BridgeSocket> sockets = new HashSet<>();
   private final ClosingLog closingLog;
-  private boolean draining;
+  private final AdmissionGate gate;
   /** While draining: completes when the last socket has closed. */
   private Promise<Void> emptied;
-  private short drainCode;
-  private String drainReason;
 
-  EventBusBridge(Vertx vertx, FrameValidator validator, BrowserAuth auth, BridgeMetrics metrics, Supplier<String> nodeId,
+  EventBusBridge(Vertx vertx, AdmissionGate gate, FrameValidator validator, BrowserAuth auth, BridgeMetrics metrics, Supplier<String> nodeId,
       String nodeName, long sendTimeoutMs,
       long idleTimeoutMs, int maxQueuedBytes, NodeConfig.BridgeLimits limits, Publications publications) {
     this.vertx = vertx;
+    this.gate = gate;
     this.eventBus = vertx.eventBus();
     this.validator = validator;
     this.auth = auth;
@@ -95,13 +93,11 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   }
 
   /**
-   * Closes every open connection with {@code code} and {@code reason}, and any that still arrives (an upgrade
-   * under way); their close handlers count them out as the clients acknowledge. Completes when the last has closed.
+   * Closes every open connection with {@code code} and {@code reason} (the gate, closed meanwhile, refuses any that
+   * still arrives: an upgrade under way); their close handlers count them out as the clients acknowledge. Completes
+   * when the last has closed.
    */
   Future<Void> drain(short code, String reason) {
-    draining = true;
-    drainCode = code;
-    drainReason = reason;
     Promise<Void> emptied = Promise.promise();
     this.emptied = emptied;
     for (BridgeSocket socket : List.copyOf(sockets)) socket.close(code, reason);
@@ -109,21 +105,15 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     return emptied.future();
   }
 
-  /** Admits connections again after a {@link #drain} that was not for good (a node back on the majority side). */
+  /** After a {@link #drain} that was not for good (a node back on the majority side): its promise is forgotten. */
   void admitAgain() {
-    draining = false;
     emptied = null;
   }
 
   /** Any connection that carries bridge frames: a SockJS session, or a raw WebSocket ({@link RawWebSocket}). */
   void accept(BrowserConnection connection) {
-    if (draining) {
-      connection.close(drainCode, drainReason);
-      return;
-    }
-    if (isFull()) {
-      metrics.connectionRefused(BridgeMetrics.REFUSED_FULL);
-      connection.close(TRY_AGAIN_LATER, "too many connections on this node");
+    if (gate.atOpen() instanceof AdmissionGate.Refused refused) {
+      gate.refuse(connection, refused);
       return;
     }
     // Token checks are synchronous (a signature and a few claims), so the connection is admitted or refused
@@ -177,9 +167,9 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     return held;
   }
 
-  /** Is this node's bridge holding as many connections as it may? */
-  boolean isFull() {
-    return sockets.size() >= limits.maxConnections();
+  /** The connections open on this bridge now (the admission gate counts them to {@code --max-connections}). */
+  int openSockets() {
+    return sockets.size();
   }
 
   private void onFrame(BridgeSocket socket, Buffer data) {

@@ -19,8 +19,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.net.impl.ShutdownEvent;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,7 +42,7 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
   /** Bytes of a pong's header: a server's frames are not masked, and a control frame's payload is under 126. */
   private static final int PONG_HEADER = 2;
 
-  private final ContextInternal context;
+  private final VertxInternals.Dispatch context;
   private final DeferredFlush flusher;
   private final int maxQueuedBytes;
   private final int maxMessageBytes;
@@ -71,7 +69,7 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
    * @param onDisconnected  run once when the channel closes (what Vert.x would have counted), or null
    * @param token           the token given with the upgrade request, or null
    */
-  RawWebSocket(ContextInternal context, DeferredFlush flusher, int maxQueuedBytes, int maxMessageBytes,
+  RawWebSocket(VertxInternals.Dispatch context, DeferredFlush flusher, int maxQueuedBytes, int maxMessageBytes,
       Runnable onDisconnected, String token) {
     this.token = token;
     this.context = context;
@@ -360,7 +358,7 @@ final class RawWebSocket extends ChannelInboundHandlerAdapter implements Browser
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ShutdownEvent) {
+    if (VertxInternals.isServerShutdown(event)) {
       close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE); // the HTTP server is shutting down
     } else {
       ReferenceCountUtil.release(event);

@@ -20,19 +20,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.netty.handler.ssl.SslHandler;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.http.HttpServerRequestInternal;
-import io.vertx.core.net.impl.ConnectionBase;
-import io.vertx.core.net.impl.VertxHandler;
-import io.vertx.core.spi.metrics.HttpServerMetrics;
-import io.vertx.core.spi.metrics.TCPMetrics;
-import io.vertx.core.spi.observability.HttpRequest;
-import java.lang.reflect.Method;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Serves {@code GET /eventbus/websocket}: checks that the request is a WebSocket upgrade (RFC 6455, version
@@ -41,18 +32,14 @@ import java.util.logging.Logger;
  * else on that path gets a plain HTTP error. Runs on the bridge verticle's event loop.
  */
 final class RawWebSocketUpgrade {
-  private static final Logger LOG = Logger.getLogger(RawWebSocketUpgrade.class.getName());
-  private static final String VERTX_HANDLER = "handler";
+  private static final String VERTX_HANDLER = VertxInternals.VERTX_HANDLER;
   private static final String BRIDGE_HANDLER = "livegate-bridge";
   /** The names Netty's handshaker gives the WebSocket codec. */
   private static final String WS_ENCODER = "wsencoder";
   private static final String WS_DECODER = "wsdecoder";
   private static final String UTF8_CHECK = "livegate-utf8";
   private static final String FRAME_SIZE = "livegate-frame-size";
-  /** Vert.x's own hand-over books the request as answered (its HTTP metrics); package-private, so found once. */
-  private static final Method COMPLETE_HANDSHAKE = findCompleteHandshake();
-
-  private final ContextInternal context;
+  private final VertxInternals.Dispatch context;
   private final DeferredFlush flusher;
   private final WebSocketDecoderConfig decoderConfig;
   private final int maxFrameBytes;
@@ -66,10 +53,10 @@ final class RawWebSocketUpgrade {
    *                        is discarded and the client gets {@code frame_too_large}
    * @param maxQueuedBytes  what the node may hold for one connection (see {@link RawWebSocket})
    */
-  RawWebSocketUpgrade(ContextInternal context, int maxFrameBytes, int maxMessageBytes, int maxQueuedBytes,
+  RawWebSocketUpgrade(Context context, int maxFrameBytes, int maxMessageBytes, int maxQueuedBytes,
       Handler<BrowserConnection> accepted) {
-    this.context = context;
-    this.flusher = new DeferredFlush(context.nettyEventLoop());
+    this.context = VertxInternals.dispatch(context);
+    this.flusher = new DeferredFlush(this.context.eventLoop());
     this.decoderConfig = WebSocketDecoderConfig.newBuilder()
         .maxFramePayloadLength(maxFrameBytes)
         .expectMaskedFrames(true)
@@ -91,18 +78,16 @@ final class RawWebSocketUpgrade {
     } else if (!"13".equals(request.getHeader(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
       request.response().putHeader(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
       refuse(request, 426, "Unsupported WebSocket version: 13 only");
-    } else if (!(request.connection() instanceof ConnectionBase connection)
-        || !(connection.channel().pipeline().get(VERTX_HANDLER) instanceof VertxHandler)) {
+    } else if (VertxInternals.http1Channel(request.connection()) == null) {
       refuse(request, 400, "WebSocket upgrade over HTTP/1.1 only");
     } else {
-      takeOver(request, connection);
+      takeOver(request, VertxInternals.http1Channel(request.connection()));
     }
   }
 
-  private void takeOver(HttpServerRequest request, ConnectionBase connection) {
-    Channel channel = connection.channel();
+  private void takeOver(HttpServerRequest request, Channel channel) {
     RawWebSocket socket = new RawWebSocket(context, flusher, maxQueuedBytes, maxMessageBytes,
-        disconnectedMetric(connection), request.getParam("token"));
+        VertxInternals.disconnectedMetric(request.connection()), request.getParam("token"));
     new WebSocketServerHandshaker13(request.path(), null, decoderConfig)
         .handshake(channel, nettyRequest(request))
         .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
@@ -119,8 +104,7 @@ final class RawWebSocketUpgrade {
     removeHttpHandlers(pipeline);
     pipeline.addAfter(WS_DECODER, UTF8_CHECK, new Utf8FrameValidator(true));
     pipeline.addBefore(WS_DECODER, FRAME_SIZE, new FrameSizeGuard(maxMessageBytes, maxFrameBytes, socket::nextFrameTooLarge));
-    bookRequestEnded(request, connection);
-    bookAnswered(request);
+    VertxInternals.bookHandedOver(request);
     channel.config().setAutoRead(true); // Vert.x may have paused reading while the request was routed
     accepted.handle(socket);
   }
@@ -166,47 +150,5 @@ final class RawWebSocketUpgrade {
     for (Map.Entry<String, String> header : request.headers()) headers.add(header.getKey(), header.getValue());
     return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, request.uri(), Unpooled.EMPTY_BUFFER,
         headers, EmptyHttpHeaders.INSTANCE);
-  }
-
-  /** What Vert.x counts when one of its connections closes; the channel outlives the connection object. */
-  private static Runnable disconnectedMetric(ConnectionBase connection) {
-    if (!(connection.metrics() instanceof TCPMetrics<?> metrics)) return null;
-    @SuppressWarnings("unchecked") TCPMetrics<Object> tcp = (TCPMetrics<Object>) metrics;
-    Object metric = connection.metric();
-    io.vertx.core.net.SocketAddress remote = connection.remoteAddress();
-    return () -> tcp.disconnected(metric, remote);
-  }
-
-  /**
-   * Vert.x books a request as ended when it reads the request's end, which after the hand-over reaches the bridge
-   * instead: without this, {@code vertx_http_server_active_requests} would count every raw WebSocket for ever.
-   */
-  @SuppressWarnings("unchecked")
-  private static void bookRequestEnded(HttpServerRequest request, ConnectionBase connection) {
-    if (request.isEnded() || !(connection.metrics() instanceof HttpServerMetrics<?, ?, ?> metrics)
-        || !(request instanceof HttpServerRequestInternal internal) || !(request instanceof HttpRequest observed)) {
-      return;
-    }
-    ((HttpServerMetrics<Object, Object, Object>) metrics).requestEnd(internal.metric(), observed, 0);
-  }
-
-  private static void bookAnswered(HttpServerRequest request) {
-    if (COMPLETE_HANDSHAKE == null) return;
-    try {
-      COMPLETE_HANDSHAKE.invoke(request.response());
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.log(Level.FINE, "Could not book the WebSocket upgrade in Vert.x's HTTP metrics", e);
-    }
-  }
-
-  private static Method findCompleteHandshake() {
-    try {
-      Method method = Class.forName("io.vertx.core.http.impl.Http1xServerResponse").getDeclaredMethod("completeHandshake");
-      method.setAccessible(true);
-      return method;
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.log(Level.FINE, "Vert.x's completeHandshake not found: its HTTP metrics will count raw WebSockets as open requests", e);
-      return null;
-    }
   }
 }

@@ -10,8 +10,6 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
 /**
@@ -26,7 +24,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
  */
 final class SockJsConnection implements BrowserConnection {
   private static final String CONTROL_FRAMES = "livegate-control-frames";
-  private static final String VERTX_HANDLER = "handler";
+  private static final String VERTX_HANDLER = VertxInternals.VERTX_HANDLER;
   private static final String FRAME_SIZE = "livegate-frame-size";
   /** The name Netty's handshaker gives the WebSocket decoder. */
   private static final String WS_DECODER = "wsdecoder";
@@ -47,7 +45,7 @@ final class SockJsConnection implements BrowserConnection {
     sock.setWriteQueueMaxSize(maxQueuedBytes);
     this.webSocket = webSocketChannel(sock);
     this.controlFrames = webSocket == null ? null
-        : new ControlFrames((ContextInternal) sock.routingContext().vertx().getOrCreateContext(), maxQueuedBytes);
+        : new ControlFrames(VertxInternals.dispatch(sock.routingContext().vertx().getOrCreateContext()), maxQueuedBytes);
     if (controlFrames != null && webSocket.pipeline().get(VERTX_HANDLER) != null) {
       webSocket.pipeline().addBefore(VERTX_HANDLER, CONTROL_FRAMES, controlFrames);
     }
@@ -124,7 +122,7 @@ final class SockJsConnection implements BrowserConnection {
     if (uri == null || sock.routingContext() == null) return null;
     String path = uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
     if (!path.endsWith("/websocket")) return null;
-    return sock.routingContext().request().connection() instanceof ConnectionBase connection ? connection.channel() : null;
+    return VertxInternals.channel(sock.routingContext().request().connection());
   }
 
   /**
@@ -133,13 +131,13 @@ final class SockJsConnection implements BrowserConnection {
    * answered, and the connection is dropped. Runs on the channel's event loop, the bridge verticle's.
    */
   private static final class ControlFrames extends ChannelInboundHandlerAdapter {
-    private final ContextInternal context;
+    private final VertxInternals.Dispatch context;
     private final int maxQueuedBytes;
     private FrameGate gate = FrameGate.OPEN;
     /** The bytes of the message Vert.x is joining from fragments, so far. */
     private long unfinished;
 
-    ControlFrames(ContextInternal context, int maxQueuedBytes) {
+    ControlFrames(VertxInternals.Dispatch context, int maxQueuedBytes) {
       this.context = context;
       this.maxQueuedBytes = maxQueuedBytes;
     }

@@ -6,6 +6,7 @@ import io.livegate.core.ClusterView;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeSettings;
 import io.livegate.core.Role;
+import io.livegate.testing.BridgeClient;
 import io.livegate.testing.SettableCluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;

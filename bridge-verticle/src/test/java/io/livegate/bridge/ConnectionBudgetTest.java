@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.livegate.bridge.RawWireClient.Frame;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeConfig.BridgeLimits;
+import io.livegate.testing.BridgeClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.json.JsonObject;

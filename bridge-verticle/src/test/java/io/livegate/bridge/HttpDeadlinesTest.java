@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig.HttpLimits;
+import io.livegate.testing.BridgeClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;

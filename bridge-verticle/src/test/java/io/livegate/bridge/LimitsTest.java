@@ -1,16 +1,24 @@
 package io.livegate.bridge;
 
+import static io.livegate.testing.Await.await;
+import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.livegate.bridge.RawWireClient.Frame;
 import io.livegate.core.Addresses;
 import io.livegate.core.NodeConfig.BridgeLimits;
+import io.livegate.testing.BridgeClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -142,6 +150,24 @@ class LimitsTest extends BridgeTestBase {
       sleep(20);
     }
     assertTrue(later.head().startsWith("HTTP/1.1 101"), later.head());
+  }
+
+  @Test
+  void aSockJsSessionBeyondTheNodesLimitIsClosedAndCountedAsTheRawWebSocketIs() throws IOException {
+    startLimited(new BridgeLimits(64, 1000, 1));
+    wire().open();
+    LinkedBlockingQueue<String> texts = new LinkedBlockingQueue<>();
+    Promise<Void> closed = Promise.promise();
+    WebSocketClient client = vertx.createWebSocketClient();
+    ClientWebSocket session = client.webSocket(); // handlers first: the node closes it at once
+    session.textMessageHandler(texts::add).closeHandler(v -> closed.tryComplete());
+    // Closed as soon as SockJS hands the session over: the client sees the close, or its handshake cut short.
+    Future<?> connected = session.connect(limited.port(), "127.0.0.1", "/eventbus/000/fullnode/websocket");
+    eventually("the session closed", 10, () -> connected.failed() || closed.future().isComplete());
+    assertTrue(texts.stream().noneMatch(text -> text.startsWith("a[")), "no bridge frame: " + texts);
+    assertEquals(1, meters.counter(BridgeMetrics.CONNECTIONS_REFUSED, "reason", BridgeMetrics.REFUSED_FULL).count(),
+        "one gate, one count, whichever transport");
+    client.close();
   }
 
   private record RawRefusal(String head) {}

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.livegate.bridge.RawWireClient.Frame;
 import io.livegate.core.Addresses;
+import io.livegate.testing.BridgeClient;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

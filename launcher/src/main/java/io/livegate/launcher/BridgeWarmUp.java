@@ -7,6 +7,7 @@ import io.livegate.core.NodeInfo;
 import io.livegate.core.Role;
 import io.livegate.rest.RestVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -22,7 +23,6 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import java.lang.management.CompilationMXBean;
@@ -143,13 +143,13 @@ final class BridgeWarmUp {
    * Warms this JVM up for {@code node}'s bridge on a thread of its own; the outcome arrives on {@code node}'s
    * Vert.x context {@code home}. Fails if the warm-up could not be run; the caller starts the node anyway.
    */
-  static Future<Outcome> run(NodeConfig node, ContextInternal home) {
+  static Future<Outcome> run(NodeConfig node, Context home) {
     return run(node, home, BUDGET_MS);
   }
 
-  /** {@link #run(NodeConfig, ContextInternal)} with another budget: no pass starts after {@code budgetMs}. */
-  static Future<Outcome> run(NodeConfig node, ContextInternal home, long budgetMs) {
-    Promise<Outcome> outcome = home.promise();
+  /** {@link #run(NodeConfig, Context)} with another budget: no pass starts after {@code budgetMs}. */
+  static Future<Outcome> run(NodeConfig node, Context home, long budgetMs) {
+    Promise<Outcome> outcome = Promise.promise();
     Thread thread = new Thread(() -> {
       try {
         Outcome done = runHere(node, budgetMs);
@@ -157,9 +157,9 @@ final class BridgeWarmUp {
         // runHere has returned: a full collection gives the memory back (G1 shrinks the committed heap after one).
         // Without it a node idled at 310-330 MB of RSS after its warm-up; with it, at about 210 MB.
         System.gc();
-        outcome.complete(done);
+        home.runOnContext(v -> outcome.complete(done));
       } catch (Exception e) {
-        outcome.fail(e);
+        home.runOnContext(v -> outcome.fail(e));
       }
     }, "livegate-warm-up");
     thread.setDaemon(true);

@@ -23,7 +23,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -257,7 +256,7 @@ public final class GatewayNode {
   private Future<Void> warmUp() {
     if (!config.warmUp() || !config.has(Role.BRIDGE)) return Future.succeededFuture();
     moveTo(NodeState.WARMING);
-    return BridgeWarmUp.run(config, (ContextInternal) vertx.getOrCreateContext())
+    return BridgeWarmUp.run(config, vertx.getOrCreateContext())
         .onSuccess(outcome -> {
           warmedUp = outcome;
           LOG.info(outcome.toString());

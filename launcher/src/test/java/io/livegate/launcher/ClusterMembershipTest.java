@@ -4,6 +4,7 @@ import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import io.livegate.testing.BridgeClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -24,7 +25,7 @@ class ClusterMembershipTest {
             () -> ids(cluster, node).contains(c.nodeId()) && ids(cluster, node).size() == 3);
       }
       BridgeClient onC = cluster.connect(c);
-      onC.register("public.scores");
+      onC.subscribe("public.scores");
       cluster.awaitDelivery(a, "public.scores", onC); // a client of the new node receives what A publishes
       assertEquals(202, cluster.post(a, "/api/publish/public.scores", "{\"x\":1}").statusCode());
       assertNotNull(onC.poll("public.scores", 5000), "and keeps receiving it");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.livegate.testing.BridgeClient;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -41,7 +42,7 @@ class ClusterMessagingTest {
   @Test
   void simulatorUpdatesOnNodeAReachAWebSocketClientOnNodeB() throws Exception {
     BridgeClient browser = cluster.connect(b);
-    browser.register("events.updates");
+    browser.subscribe("events.updates");
     JsonObject frame = browser.next(f -> "events.updates".equals(f.getString("address")), 10);
     assertEquals("rec", frame.getString("type"));
     JsonObject event = frame.getJsonObject("body");
@@ -55,8 +56,8 @@ class ClusterMessagingTest {
   void restPublishOnNodeAReachesClientsOnBothNodesOnceEach() throws Exception {
     BridgeClient onA = cluster.connect(a);
     BridgeClient onB = cluster.connect(b);
-    onA.register("public.news");
-    onB.register("public.news");
+    onA.subscribe("public.news");
+    onB.subscribe("public.news");
     cluster.awaitDelivery(a, "public.news", onA, onB);
 
     HttpResponse<Buffer> response = cluster.post(a, "/api/publish/public.news", "{\"headline\":\"goal\"}");
@@ -73,7 +74,7 @@ class ClusterMessagingTest {
   @Test
   void numbersPublishedThroughRestOnNodeAReachAClientOnNodeBAsJavaScriptWritesThem() throws Exception {
     BridgeClient onB = cluster.connect(b);
-    onB.register("public.numbers");
+    onB.subscribe("public.numbers");
     cluster.awaitDelivery(a, "public.numbers", onB);
 
     String body = "{\"seq\":1,\"sent\":10234567.123,\"small\":0.000015,\"count\":12345678901}";
@@ -93,8 +94,8 @@ class ClusterMessagingTest {
     try {
       BridgeClient asker = cluster.connect(a);
       BridgeClient bystander = cluster.connect(a);
-      bystander.ping();
-      asker.send(new JsonObject().put("type", "send").put("address", "chat.support")
+      bystander.awaitHandled();
+      asker.writeAsync(new JsonObject().put("type", "send").put("address", "chat.support")
           .put("replyAddress", "my-reply-1").put("body", new JsonObject().put("name", "ada")));
 
       JsonObject reply = asker.next(f -> "my-reply-1".equals(f.getString("address")), 10);
@@ -142,7 +143,7 @@ class ClusterMessagingTest {
   @Test
   void pingIsAnsweredByTheNodeThatServesTheSocket() throws Exception {
     for (GatewayNode node : new GatewayNode[] {a, b}) {
-      JsonObject pong = cluster.connect(node).ping().getJsonObject("body");
+      JsonObject pong = cluster.connect(node).awaitHandled();
       assertEquals("PONG", pong.getString("type"));
       assertEquals(node.nodeId(), pong.getString("node"));
       assertTrue(Math.abs(System.currentTimeMillis() - pong.getLong("serverTime")) < 5000);
@@ -161,7 +162,7 @@ class ClusterMessagingTest {
     assertEquals("EVENT#03", one.bodyAsJsonObject().getString("id"));
 
     BridgeClient browser = cluster.connect(b);
-    browser.send(new JsonObject().put("type", "send").put("address", "events.snapshot").put("replyAddress", "snap"));
+    browser.writeAsync(new JsonObject().put("type", "send").put("address", "events.snapshot").put("replyAddress", "snap"));
     JsonArray snapshot = browser.next(f -> "snap".equals(f.getString("address")), 5).getJsonArray("body");
     assertEquals(5, snapshot.size());
   }
@@ -169,7 +170,7 @@ class ClusterMessagingTest {
   @Test
   void badFramesGetErrFramesAndTheConnectionAndOtherClientsCarryOn() throws Exception {
     BridgeClient listener = cluster.connect(b);
-    listener.register("public.keepalive");
+    listener.subscribe("public.keepalive");
     cluster.awaitDelivery(a, "public.keepalive", listener);
     BridgeClient hostile = cluster.connect(b);
     String[][] cases = {
@@ -182,12 +183,12 @@ class ClusterMessagingTest {
         {"{\"type\":\"send\",\"address\":\"gateway.internal.x\",\"body\":{}}", "access_denied"},
     };
     for (String[] c : cases) {
-      hostile.sendRaw(c[0]);
+      hostile.writeTextAsync(c[0]);
       JsonObject err = hostile.next(f -> "err".equals(f.getString("type")), 5);
       assertEquals(c[1], err.getString("body"), "for " + c[0]);
     }
     assertFalse(hostile.isClosed());
-    assertEquals("PONG", hostile.ping().getJsonObject("body").getString("type"), "the same socket still works");
+    assertEquals("PONG", hostile.awaitHandled().getString("type"), "the same socket still works");
 
     assertEquals(202, cluster.post(a, "/api/publish/public.keepalive", "1").statusCode());
     assertNotNull(listener.poll("public.keepalive", 5000), "the other client kept receiving");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.multimap.MultiMap;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -56,16 +57,24 @@ class ClusterSubscriptionsTest {
     try (TestCluster cluster = new TestCluster()) {
       GatewayNode node = cluster.start("bridge,rest");
       List<MessageConsumer<Object>> consumers = new CopyOnWriteArrayList<>();
-      long making = node.vertx().setPeriodic(5, id -> { // 20 every 5 ms while two members join and partitions move
+      // Made on one context, and stopped on it: no tick is under way when the ones made are counted.
+      Context making = node.vertx().getOrCreateContext();
+      Promise<Long> timer = Promise.promise();
+      making.runOnContext(v -> timer.complete(node.vertx().setPeriodic(5, id -> { // 20 every 5 ms while two members join
         for (int i = 0; i < 20; i++) consumers.add(node.vertx().eventBus().consumer("private.e." + consumers.size(), m -> { }));
-      });
+      })));
+      long periodic = await(timer.future());
+      Promise<List<MessageConsumer<Object>>> stopped = Promise.promise();
       try {
         cluster.start("bridge");
         cluster.start("bridge");
       } finally {
-        node.vertx().cancelTimer(making);
+        making.runOnContext(v -> {
+          node.vertx().cancelTimer(periodic);
+          stopped.complete(List.copyOf(consumers));
+        });
       }
-      List<MessageConsumer<Object>> made = List.copyOf(consumers);
+      List<MessageConsumer<Object>> made = await(stopped.future());
       await(Future.all(made.stream().map(MessageConsumer::completion).toList()), 90);
       TestCluster.Service service = TestCluster.joinService(node, true);
       try {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.UnixOperatingSystemMXBean;
+import io.livegate.testing.BridgeClient;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
@@ -33,7 +34,7 @@ class DescriptorReserveTest {
       long reserve = os.getMaxFileDescriptorCount() - os.getOpenFileDescriptorCount() - BUDGET;
       GatewayNode tight = cluster.start("bridge,rest", "--fd-reserve", String.valueOf(reserve));
       BridgeClient tightBrowser = cluster.connect(tight);
-      tightBrowser.register("public.fd");
+      tightBrowser.subscribe("public.fd");
 
       double refused = 0;
       for (int round = 0; round < 20 && refused == 0; round++) {

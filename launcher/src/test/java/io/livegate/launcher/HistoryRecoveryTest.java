@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.livegate.testing.BridgeClient;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -72,8 +73,8 @@ class HistoryRecoveryTest {
     String address = fresh("public.race");
     BridgeClient onA = cluster.connect(a);
     BridgeClient onB = cluster.connect(b);
-    onA.register(address);
-    onB.register(address);
+    onA.subscribe(address);
+    onB.subscribe(address);
     cluster.awaitDelivery(a, address, onA, onB);
     cluster.awaitDelivery(b, address, onA, onB);
     long first = newestOffset(address) + 1;
@@ -100,7 +101,7 @@ class HistoryRecoveryTest {
   void aClientThatComesBackWithSinceGetsWhatItMissedInOrderThenTheLiveOnes() throws Exception {
     String address = fresh("chat.recover");
     BridgeClient before = cluster.connect(b);
-    before.register(address);
+    before.subscribe(address);
     cluster.awaitDelivery(a, address, before);
     JsonObject seen = publishAndReceive(a, address, before, "{\"line\":\"seen\"}");
     before.close();
@@ -137,7 +138,7 @@ class HistoryRecoveryTest {
   void aReplayedFrameIsTheFrameItWasLive() throws Exception {
     String address = fresh("public.same");
     BridgeClient live = cluster.connect(a);
-    live.register(address);
+    live.subscribe(address);
     cluster.awaitDelivery(b, address, live);
     String since = newestOffsetText(address);
     cluster.post(b, "/api/publish/" + address, "{\"x\":[1,2.5,\"three\",null,{\"y\":true}]}");
@@ -153,7 +154,7 @@ class HistoryRecoveryTest {
   void aClientAwayLongerThanTheHistoryKeepsIsToldItWasNotRecovered() throws Exception {
     String address = fresh("public.long-gone");
     BridgeClient before = cluster.connect(a);
-    before.register(address);
+    before.subscribe(address);
     cluster.awaitDelivery(b, address, before);
     JsonObject seen = publishAndReceive(b, address, before, "{}");
     before.close();
@@ -196,7 +197,7 @@ class HistoryRecoveryTest {
       BridgeClient client = cluster.connect(a);
       JsonObject headers = new JsonObject().put("since", since[0]);
       if (since[1] != null) headers.put("epoch", since[1]);
-      client.send(new JsonObject().put("type", "register").put("address", address).put("headers", headers));
+      client.writeAsync(new JsonObject().put("type", "register").put("address", address).put("headers", headers));
       JsonObject err = client.next(f -> "err".equals(f.getString("type")), 5);
       assertEquals("invalid_since", err.getString("body"), headers + " -> " + err);
       assertEquals("invalid_since", err.getString("failureType"), "what the stock client hands the handler");
@@ -206,13 +207,13 @@ class HistoryRecoveryTest {
       assertFalse(client.isClosed());
     }
     BridgeClient nonNumeric = cluster.connect(b);
-    nonNumeric.send(new JsonObject().put("type", "register").put("address", address)
+    nonNumeric.writeAsync(new JsonObject().put("type", "register").put("address", address)
         .put("headers", new JsonObject().put("since", new JsonObject()).put("epoch", epoch)));
     assertEquals("invalid_headers", nonNumeric.next(f -> "err".equals(f.getString("type")), 5).getString("body"),
         "headers are strings, as ever");
 
     BridgeClient noHistory = cluster.connect(b);
-    noHistory.send(new JsonObject().put("type", "register").put("address", "events.updates")
+    noHistory.writeAsync(new JsonObject().put("type", "register").put("address", "events.updates")
         .put("headers", new JsonObject().put("since", "1").put("epoch", epoch)));
     JsonObject err = noHistory.next(f -> "err".equals(f.getString("type")), 5);
     assertEquals("no_history", err.getString("body"));
@@ -224,10 +225,10 @@ class HistoryRecoveryTest {
   void aPublisherCannotForgeAPlaceInTheHistory() throws Exception {
     String address = fresh("chat.forged");
     BridgeClient reader = cluster.connect(b);
-    reader.register(address);
+    reader.subscribe(address);
     cluster.awaitDelivery(a, address, reader);
     BridgeClient writer = cluster.connect(a);
-    writer.send(new JsonObject().put("type", "publish").put("address", address).put("body", "hi")
+    writer.writeAsync(new JsonObject().put("type", "publish").put("address", address).put("body", "hi")
         .put("headers", new JsonObject().put("offset", "999999").put("epoch", "mine").put("recovered", "true")
             .put("mood", "happy")));
     JsonObject frame = reader.poll(address, 5000);
@@ -243,7 +244,7 @@ class HistoryRecoveryTest {
   void aClusterMemberPublishesKeptAndNumberedThroughLivegatePublish() throws Exception {
     String address = fresh("public.service");
     BridgeClient reader = cluster.connect(a);
-    reader.register(address);
+    reader.subscribe(address);
     cluster.awaitDelivery(b, address, reader);
     DeliveryOptions options = new DeliveryOptions().addHeader("address", address).addHeader("source", "quotes");
     Message<Object> reply = await(b.vertx().eventBus().request("livegate.publish",
@@ -265,7 +266,7 @@ class HistoryRecoveryTest {
   void livegatePublishRefusesABadAddressHeaderWith400AndPublishesNothing() throws Exception {
     String address = fresh("public.refused");
     BridgeClient reader = cluster.connect(b);
-    reader.register(address);
+    reader.subscribe(address);
     cluster.awaitDelivery(a, address, reader);
     String[] header = {null, "", "x".repeat(257), "gateway.internal.node.x"};
     for (String target : header) {
@@ -291,7 +292,7 @@ class HistoryRecoveryTest {
       JsonObject marker = client.next(f -> address.equals(f.getString("address"))
           && f.getJsonObject("headers", new JsonObject()).containsKey("recovered"), 5);
       assertEquals("true", marker.getJsonObject("headers").getString("recovered"), "recovery " + i);
-      client.send(new JsonObject().put("type", "unregister").put("address", address));
+      client.writeAsync(new JsonObject().put("type", "unregister").put("address", address));
     }
     registerSince(client, address, "0", epoch);
     JsonObject err = client.next(f -> "err".equals(f.getString("type")), 5);
@@ -319,7 +320,7 @@ class HistoryRecoveryTest {
   }
 
   private void registerSince(BridgeClient client, String address, String since, String epoch) {
-    client.send(new JsonObject().put("type", "register").put("address", address)
+    client.writeAsync(new JsonObject().put("type", "register").put("address", address)
         .put("headers", new JsonObject().put("since", since).put("epoch", epoch)));
   }
 

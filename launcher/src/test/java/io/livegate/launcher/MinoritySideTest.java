@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.livegate.testing.BridgeClient;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class MinoritySideTest {
       eventually("A ready with two members", 10, () -> status(cluster, a) == 200);
       eventually("A runs the simulator", 10, () -> simulatorActive(cluster, a) == 1);
       BridgeClient onA = cluster.connect(a);
-      onA.register("events.updates");
+      onA.subscribe("events.updates");
       assertTrue(onA.poll("events.updates", 5000) != null, "scores flow");
 
       cluster.stop(b);
@@ -45,7 +46,7 @@ class MinoritySideTest {
       cluster.start("bridge,rest", "--min-cluster-size", "2");
       eventually("A ready again", 10, () -> status(cluster, a) == 200);
       BridgeClient again = cluster.connect(a);
-      again.register("events.updates");
+      again.subscribe("events.updates");
       assertTrue(again.poll("events.updates", 10_000) != null, "scores flow again, from A's simulator");
       assertEquals(1, simulatorActive(cluster, a));
     }

@@ -7,6 +7,7 @@ import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.livegate.testing.BridgeClient;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,14 +26,14 @@ class NodeOperationsTest {
       assertTrue(value(before, "jvm_memory_used_bytes", "area=\"heap\"") > 0, "JVM memory");
 
       BridgeClient browser = cluster.connect(node);
-      browser.register("public.ops");
+      browser.subscribe("public.ops");
       for (int i = 0; i < 3; i++) {
         assertEquals(202, cluster.post(node, "/api/publish/public.ops", "{\"n\":" + i + "}").statusCode());
       }
       for (int i = 0; i < 3; i++) browser.next(f -> "public.ops".equals(f.getString("address")), 5);
-      browser.sendRaw("not json");
+      browser.writeTextAsync("not json");
       browser.next(f -> "err".equals(f.getString("type")), 5);
-      browser.send(new JsonObject().put("type", "register").put("address", "gateway.internal.x"));
+      browser.writeAsync(new JsonObject().put("type", "register").put("address", "gateway.internal.x"));
       browser.next(f -> "err".equals(f.getString("type")), 5);
 
       String after = metrics(cluster, node);
@@ -60,7 +61,7 @@ class NodeOperationsTest {
       GatewayNode b = cluster.start("bridge,rest,simulator");
       eventually("B listed by A", 10, () -> ids(cluster, a).size() == 2);
       BridgeClient onA = cluster.connect(a);
-      onA.register("events.updates");
+      onA.subscribe("events.updates");
       assertEquals(0, value(metrics(cluster, b), "livegate_simulator_active"), "A, the oldest, runs the simulator");
 
       assertEquals(202, cluster.post(a, "/api/admin/drain", "").statusCode());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.livegate.testing.BridgeClient;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -63,7 +64,7 @@ class RegistrationBudgetTest {
     for (int i = 0; i < 20; i++) {
       BridgeClient socket = cluster.connect(a);
       storm.add(socket);
-      for (int n = 0; n < 64; n++) socket.sendRaw(register("public.storm." + i + "." + n));
+      for (int n = 0; n < 64; n++) socket.writeTextAsync(register("public.storm." + i + "." + n));
     }
     // Storm sockets that hold few addresses make those that hold many give way: some are closed meanwhile.
     eventually("every register of the storm answered", 20, () -> registersAnswered(a) == 1280);
@@ -118,9 +119,9 @@ class RegistrationBudgetTest {
     for (int i = 0; i < 200; i++) storm.add(cluster.connect(a));
     double before = registered(metrics(a));
     for (int i = 0; i < storm.size(); i++) {
-      for (int n = 0; n < 64; n++) storm.get(i).sendRaw(register("public.backlog." + i + "." + n));
+      for (int n = 0; n < 64; n++) storm.get(i).writeTextAsync(register("public.backlog." + i + "." + n));
     }
-    for (BridgeClient socket : storm) socket.ping(); // all 12,800 taken by the bridge, most still on their way
+    for (BridgeClient socket : storm) socket.awaitHandled(); // all 12,800 taken by the bridge, most still on their way
 
     long latency = registrationLatencyMs(good, b, "public.first");
     double byThen = registered(metrics(a)) - before;
@@ -138,7 +139,7 @@ class RegistrationBudgetTest {
     GatewayNode a = cluster.start("bridge,rest");
     BridgeClient client = cluster.connect(a);
     assertEquals("address_too_long", refusalOf(client, "public." + "x".repeat(250)));
-    client.register("public." + "x".repeat(249)); // 256: the longest, taken
+    client.subscribe("public." + "x".repeat(249)); // 256: the longest, taken
     assertEquals(1, PrometheusText.value(metrics(a), REFUSED, "reason=\"address_too_long\""), 0.5);
   }
 
@@ -146,7 +147,7 @@ class RegistrationBudgetTest {
   private long registrationLatencyMs(BridgeClient client, GatewayNode from, String address) throws Exception {
     String fresh = address + "." + UUID.randomUUID();
     long start = System.nanoTime();
-    client.sendRaw(register(fresh));
+    client.writeTextAsync(register(fresh));
     long deadline = start + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
       from.vertx().eventBus().publish(fresh, new JsonObject().put("probe", true));
@@ -157,7 +158,7 @@ class RegistrationBudgetTest {
 
   /** The err frame a register on {@code address} gets. */
   private static String refusalOf(BridgeClient client, String address) throws Exception {
-    client.sendRaw(register(address));
+    client.writeTextAsync(register(address));
     return client.next(frame -> "err".equals(frame.getString("type")), 5).getString("body");
   }
 
@@ -167,9 +168,9 @@ class RegistrationBudgetTest {
     String prefix = "public.churn." + UUID.randomUUID() + ".";
     churners.add(cluster.clientVertx.setPeriodic(22, id -> {
       String address = prefix + n.incrementAndGet();
-      socket.sendRaw(register(address));
-      socket.sendRaw(new JsonObject().put("type", "unregister").put("address", address).encode());
-      socket.frames.clear(); // its refusals: nobody reads them
+      socket.writeTextAsync(register(address));
+      socket.writeTextAsync(new JsonObject().put("type", "unregister").put("address", address).encode());
+      socket.discardFrames(); // its refusals: nobody reads them
       churned.incrementAndGet();
     }));
   }

@@ -7,11 +7,12 @@ import static io.livegate.testing.FreePorts.freePort;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
 import io.livegate.core.NodeSettings;
+import io.livegate.testing.BridgeClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -64,7 +65,7 @@ final class TestCluster implements AutoCloseable {
   }
 
   BridgeClient connect(GatewayNode node) throws Exception {
-    BridgeClient client = await(BridgeClient.connect(clientVertx, node.config().bridgePort()), 10);
+    BridgeClient client = await(BridgeClient.open(clientVertx, node.config().bridgePort()), 10).keepAlive(5000);
     clients.add(client);
     return client;
   }

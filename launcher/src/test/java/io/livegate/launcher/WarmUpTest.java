@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeSettings;
+import io.livegate.testing.BridgeClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;
 import java.util.Map;
@@ -46,7 +46,7 @@ class WarmUpTest {
       assertEquals(0, value(metrics, "vertx_http_server_requests_total", "method=\"POST\""), "no warm-up publish");
 
       BridgeClient browser = cluster.connect(node);
-      browser.register("public.after.warmup");
+      browser.subscribe("public.after.warmup");
       assertEquals(202, cluster.post(node, "/api/publish/public.after.warmup", "{\"n\":1}").statusCode());
       JsonObject frame = browser.next(f -> "public.after.warmup".equals(f.getString("address")), 5);
       assertEquals(1, frame.getJsonObject("body").getInteger("n"));
@@ -101,7 +101,7 @@ class WarmUpTest {
         .config();
     Vertx home = Vertx.vertx();
     try {
-      BridgeWarmUp.Outcome outcome = await(BridgeWarmUp.run(config, (ContextInternal) home.getOrCreateContext(), 0), 120);
+      BridgeWarmUp.Outcome outcome = await(BridgeWarmUp.run(config, home.getOrCreateContext(), 0), 120);
       assertEquals(1, outcome.passes(), outcome.toString());
       assertEquals(BridgeWarmUp.CONNECTIONS, outcome.connections(), outcome.toString());
       assertEquals((long) BridgeWarmUp.CONNECTIONS * BridgeWarmUp.ROUNDS, outcome.deliveries(), outcome.toString());
