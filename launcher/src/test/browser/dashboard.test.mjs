@@ -96,6 +96,27 @@ describe('the dashboard', () => {
     assertNoProblems();
   });
 
+  it('shows who is in the chat, live on every node: pages on A and B see each other, and one closing is seen by the other', async () => {
+    const onA = await open(a.url + '/');
+    const onB = await open(b.url + '/');
+    await waitLive(onA);
+    await waitLive(onB);
+    const nameOnA = await text(onA, '#chat-name');
+    const nameOnB = await text(onB, '#chat-name');
+    await onA.waitForFunction((name) => [...document.querySelectorAll('#chat-people li')].map((li) => li.textContent).includes(name), nameOnB, { timeout: 10000 });
+    await onB.waitForFunction((name) => [...document.querySelectorAll('#chat-people li')].map((li) => li.textContent).includes(name), nameOnA, { timeout: 10000 });
+    assert.ok((await peopleOn(onA)).includes(nameOnA), 'a page shows itself too');
+    assert.match(await text(onA, '#chat-here'), /^\d+ here$/);
+    const before = Number((await text(onA, '#chat-here')).split(' ')[0]);
+    assert.equal(before, (await peopleOn(onA)).length, 'the count is of the names shown');
+
+    await onB.close();
+    await onA.waitForFunction((name) => ![...document.querySelectorAll('#chat-people li')].map((li) => li.textContent).includes(name), nameOnB, { timeout: 10000 });
+    assert.equal(Number((await text(onA, '#chat-here')).split(' ')[0]), before - 1);
+    await onA.close();
+    assertNoProblems();
+  });
+
   for (const transports of ['xhr-streaming,xhr-polling', 'xhr-polling']) {
     it(`gets updates with the WebSocket transport disabled (transports=${transports})`, async () => {
       const page = await open(`${a.url}/?transports=${transports}`);
@@ -291,4 +312,9 @@ async function publishUntilSeen(node, targets) {
     if (seen.every((n) => n > 0)) return;
   }
   throw new Error('chat.lobby never reached every page');
+}
+
+/** The names a page shows in the chat's presence list. */
+async function peopleOn(page) {
+  return page.$$eval('#chat-people li', (items) => items.map((li) => li.textContent));
 }

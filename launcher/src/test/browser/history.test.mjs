@@ -107,12 +107,17 @@ describe('the dashboard\'s chat with a history that keeps lines for 2 s', () => 
 /** Nodes with these settings, started one after the other (else each forms a cluster of its own), behind a balancer. */
 async function serve(names, settings) {
   const cluster = await planCluster(names);
-  for (const node of cluster.nodes) {
-    node.args.push(...settings);
-    await startNode(node, cluster.scratch);
+  try {
+    for (const node of cluster.nodes) {
+      node.args.push(...settings);
+      await startNode(node, cluster.scratch);
+    }
+    balancer = await startBalancer(cluster.nodes);
+    browser = await launchBrowser();
+  } catch (e) {
+    await stopServing(cluster);   // a node that did not start must not leave the others running (nor this run hanging)
+    throw e;
   }
-  balancer = await startBalancer(cluster.nodes);
-  browser = await launchBrowser();
   return cluster;
 }
 

@@ -35,7 +35,9 @@
   // Held across reconnects by LiveBus; the chat's history fills what a reconnect missed.
   bus.subscribe('events.updates', (message) => { countReceived(); applyUpdate(message.body); });
   bus.subscribe(CHAT_ADDRESS, (message) => { countReceived(); showChat(message.body); },
-    { onRecovered: chatRecovered, onNotRecovered: chatNotRecovered });
+    { onRecovered: chatRecovered, onNotRecovered: chatNotRecovered, headers: { name: chatName } });
+  // Who else is in the chat, on every node: the bridge's list on each connection, joins and leaves between.
+  bus.presence(CHAT_ADDRESS, showPresence);
 
   /** A bridge that wants tokens gets the page's own: /?token=... (SockJS keeps the query on every transport). */
   function eventBusUrl() {
@@ -312,6 +314,19 @@
     while (chatQueue.length > 0 && publishChat(chatQueue[0])) showChat(chatQueue.shift(), true);
     renderOutbox();
     if (chatQueue.length === 0) $('chat-note').textContent = '';
+  }
+
+  /** The chat's presence: how many are here, and their names (this tab's marked), the first to come first. */
+  function showPresence({ count, members, more }) {
+    $('chat-here').textContent = count === 1 ? '1 here' : `${more ? 'over ' : ''}${count} here`;
+    const list = $('chat-people');
+    list.replaceChildren(...members.map((member) => {
+      const item = document.createElement('li');
+      item.textContent = member.name || 'someone';
+      if (member.name === chatName) item.classList.add('self');
+      item.title = member.client;
+      return item;
+    }));
   }
 
   function chatKey(message) {

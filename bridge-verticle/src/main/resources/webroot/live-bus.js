@@ -14,6 +14,10 @@
  *   marker: recovered (how many were replayed) or not recovered (the page should re-fetch its state).
  *   Addresses without a history are simply delivered.
  *
+ * - presence(address, onChange) follows who is on an address that keeps presence: it asks the bridge for the
+ *   list (a send to presence.<address>) on every connection and applies the join and leave events between.
+ *   What a page shows of itself there is its subscribe's headers.name.
+ *
  * No DOM and no dependency but the stock client (and SockJS under it). In a page: script tags for
  * sockjs.min.js, vertx-eventbus.js, then this file (a global LiveBus). In Node: require it and pass
  * options.EventBus (the npm package @vertx/eventbus-bridge-client.js).
@@ -36,6 +40,7 @@
       this.awaitingMarker = false;  // registered with since: the bridge's answer has not come yet
       this.refetching = false;      // the registration was refetch()'s
       this.beforeGap = null;        // {offset, epoch} the page had when the bridge said it could not recover
+      this.headers = {};            // sent with every register of it (e.g. {name} on an address with presence)
     }
 
     hasSubscribers() {
@@ -72,6 +77,7 @@
       this.onBridgeError = options.onBridgeError || (() => {});
       this.EventBus = options.EventBus || null;
       this.channels = new Map();  // address -> Channel
+      this.openListeners = new Set();  // called on every open, after the subscriptions are registered again
       this.bus = null;
       this.connection = 0;        // grows on every open
       this.attempt = 0;           // the reconnect attempt running or coming next; 0 while open or first connecting
@@ -97,9 +103,11 @@
      *     for the last n messages still kept. previous is the {offset, epoch} the page had, or null
      *   onError(error): an err frame the bridge sent on this address ({failureCode, failureType, message})
      *   since, epoch: where to start on the first connection, e.g. a position kept over a reload (position())
+     *   headers: sent with every register of the address, e.g. {name: 'Ann'}: what presence shows of this page
      */
     subscribe(address, onMessage, callbacks = {}) {
       const channel = this.channel(address);
+      if (callbacks.headers) channel.headers = Object.assign({}, callbacks.headers);
       if (channel.epoch === null && callbacks.epoch !== undefined && callbacks.since !== undefined) {
         channel.offset = Number(callbacks.since);
         channel.epoch = String(callbacks.epoch);
@@ -107,6 +115,39 @@
       const listener = Object.assign({}, callbacks, { onMessage, connection: null });
       this.listen(channel, listener);
       return () => this.unlisten(channel, listener);
+    }
+
+    /**
+     * Follows who is on an address that keeps presence (the bridge's --presence-addresses): onChange({address,
+     * count, members, more, event}) with the list as it stands, on every connection (the bridge's list) and on
+     * every join or leave between (event: {action, member, count}). members: [{id, client, name, since}], the first
+     * to come first. Returns the function that stops it.
+     */
+    presence(address, onChange) {
+      const presenceAddress = 'presence.' + address;
+      const members = new Map();   // id -> member
+      let more = false;
+      const tell = (event) => onChange({ address, count: members.size, members: [...members.values()], more, event });
+      const ask = () => {
+        if (!this.isOpen()) return;
+        this.send(presenceAddress, null, (error, reply) => {
+          if (error || !reply || !reply.body || !Array.isArray(reply.body.members)) return;
+          members.clear();
+          for (const member of reply.body.members) members.set(member.id, member);
+          more = reply.body.more === true;
+          tell(null);
+        });
+      };
+      const stop = this.subscribe(presenceAddress, (message) => {
+        const event = message.body;
+        if (!event || !event.member) return;
+        if (event.action === 'join') members.set(event.member.id, event.member);
+        else if (event.action === 'leave') members.delete(event.member.id);
+        tell(event);
+      });
+      this.openListeners.add(ask);
+      ask();
+      return () => { stop(); this.openListeners.delete(ask); };
     }
 
     /** The old style, for pages that register in onOpen: a handler for this connection only. */
@@ -229,6 +270,7 @@
         if (channel.hasSubscribers()) this.registerOnBus(channel, channel.offset, channel.refetching);
       }
       this.report('live');
+      for (const listener of this.openListeners) listener();
       this.onOpen(this);
     }
 
@@ -303,7 +345,7 @@
     /** One stock registration per address and connection; with since where the page has a position. */
     registerOnBus(channel, since, refetching) {
       const recovering = channel.epoch !== null;
-      const headers = recovering ? { since: String(since), epoch: channel.epoch } : {};
+      const headers = Object.assign({}, channel.headers, recovering ? { since: String(since), epoch: channel.epoch } : {});
       const handler = (error, message) => { if (channel.handler === handler) this.onFrame(channel, error, message); };
       channel.handler = handler;
       channel.awaitingMarker = recovering;

@@ -48,6 +48,13 @@ public final class BridgeErrors {
   /** A {@code publish} on an address that keeps a history, which could not keep it (the cluster did not answer): not published. */
   public static final String PUBLISH_FAILED = "publish_failed";
 
+  /**
+   * A register on an address that keeps presence whose {@code headers.name} is not text of at most
+   * {@link io.livegate.core.Presence#MAX_NAME_BYTES} bytes: not registered.
+   */
+  public static final String INVALID_PRESENCE_NAME = "invalid_presence_name";
+  /** A register on an address that keeps presence while this node holds {@code --max-presence-entries}: registered, not shown. */
+  public static final String PRESENCE_FULL = "presence_full";
   /** Connecting: this bridge lets no browser in without a token ({@code --anonymous false}). */
   public static final String TOKEN_REQUIRED = "token_required";
   /** Connecting: the token is not signed by the configured key, not a JWT, or its {@code channels} claim is wrong. */
@@ -79,7 +86,8 @@ public final class BridgeErrors {
 
   public static final List<String> ALL = List.of(INVALID_JSON, MISSING_TYPE, INVALID_TYPE, MISSING_ADDRESS,
       ACCESS_DENIED, FRAME_TOO_LARGE, INVALID_HEADERS, INVALID_REPLY_ADDRESS, ADDRESS_TOO_LONG, RATE_LIMITED,
-      TOO_MANY_REGISTRATIONS, TOO_MANY_ADDRESSES, INVALID_SINCE, NO_HISTORY, PUBLISH_FAILED);
+      TOO_MANY_REGISTRATIONS, TOO_MANY_ADDRESSES, INVALID_SINCE, NO_HISTORY, PUBLISH_FAILED, INVALID_PRESENCE_NAME,
+      PRESENCE_FULL);
   /** Why a connection was not admitted, or was ended for its token. */
   public static final List<String> CONNECTION_REFUSALS = List.of(TOKEN_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED);
   /** Why the bridge closed a connection that it had admitted. */

@@ -1,5 +1,6 @@
 package io.livegate.bridge;
 
+import io.livegate.core.Presence;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,6 +37,10 @@ final class BridgeMetrics {
   static final String REPLAYED = "livegate.history.replayed";
   static final String GAPS = "livegate.history.gaps";
   static final String FILLED = "livegate.history.filled";
+  static final String PRESENCE_JOINS = "livegate.presence.joins";
+  static final String PRESENCE_LEAVES = "livegate.presence.leaves";
+  static final String PRESENCE_QUERIES = "livegate.presence.queries";
+  static final String PRESENCE_ENTRIES = "livegate.presence.entries";
   static final String RECOVERY_RECOVERED = "recovered";
   static final String RECOVERY_NOT_RECOVERED = "not_recovered";
   static final String RECOVERY_INVALID = "invalid";
@@ -56,8 +61,19 @@ final class BridgeMetrics {
   private final Counter replayed;
   private final Counter gaps;
   private final Counter filled;
+  private final MeterRegistry registry;
+  private final Counter presenceJoins;
+  private final Counter presenceLeaves;
+  private final Counter presenceQueries;
 
   BridgeMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    presenceJoins = Counter.builder(PRESENCE_JOINS)
+        .description("entries this node's browsers made present on an address that keeps presence").register(registry);
+    presenceLeaves = Counter.builder(PRESENCE_LEAVES)
+        .description("entries of this node's browsers that left (unregistered or closed)").register(registry);
+    presenceQueries = Counter.builder(PRESENCE_QUERIES)
+        .description("presence lists this node's bridge answered (a send to presence.<address>)").register(registry);
     Gauge.builder(CONNECTIONS, connections, AtomicInteger::get)
         .description("Open browser connections on this node's bridge")
         .register(registry);
@@ -136,6 +152,26 @@ final class BridgeMetrics {
   }
 
   /** One frame written to one socket. */
+  /** The presence entries: this node's browsers' own ({@code whose="own"}), and all its copy holds ({@code "held"}). */
+  void presence(Presence presence) {
+    Gauge.builder(PRESENCE_ENTRIES, presence, Presence::ownEntries).tag("whose", "own")
+        .description("presence entries of this node's browsers (bounded by --max-presence-entries)").register(registry);
+    Gauge.builder(PRESENCE_ENTRIES, presence, Presence::heldEntries).tag("whose", "held")
+        .description("presence entries of every node in this node's copy").register(registry);
+  }
+
+  void presenceJoined() {
+    presenceJoins.increment();
+  }
+
+  void presenceLeft() {
+    presenceLeaves.increment();
+  }
+
+  void presenceQueried() {
+    presenceQueries.increment();
+  }
+
   void recovery(String outcome) {
     recoveries.get(outcome).increment();
   }

@@ -30,6 +30,11 @@ final class BridgeSocket {
   private final PermittedAddresses permitted;
   private long endTimerId = -1;
   private final Set<String> addresses = new HashSet<>();
+  /** The addresses it is shown present on ({@link io.livegate.core.Presence}), a subset of those it registered on. */
+  private Set<String> present;
+  /** Its presence entries' id (opaque, random) and who it is: the token's subject, else that id. */
+  private String presenceId;
+  private String client;
   private final Map<String, PendingReply> pendingReplies = new HashMap<>();
   private long lastSeenNanos = System.nanoTime();
   private long lastSentNanos = lastSeenNanos;
@@ -232,6 +237,37 @@ final class BridgeSocket {
   }
 
   /** The connection is gone: forget pending replies and their timers; later writes are dropped. */
+  /** Its presence entries' id: random, made when first asked for. */
+  String presenceId() {
+    if (presenceId == null) presenceId = PresenceIds.next();
+    return presenceId;
+  }
+
+  /** Who it is in presence: the token's subject, else its presence id. */
+  String client() {
+    return client != null ? client : presenceId();
+  }
+
+  void subject(String subject) {
+    this.client = subject;
+  }
+
+  /** Records that it is shown present on {@code address}; false if it already was. */
+  boolean markPresent(String address) {
+    if (present == null) present = new HashSet<>(4);
+    return present.add(address);
+  }
+
+  /** Forgets that it was present on {@code address}; false if it was not. */
+  boolean unmarkPresent(String address) {
+    return present != null && present.remove(address);
+  }
+
+  /** The addresses it is present on, now (a copy). */
+  Set<String> presentOn() {
+    return present == null ? Set.of() : Set.copyOf(present);
+  }
+
   void dispose() {
     if (endTimerId >= 0) vertx.cancelTimer(endTimerId);
     closed = true;

@@ -4,7 +4,9 @@ import io.livegate.core.ClusterDirectory;
 import io.livegate.core.ClusterView;
 import io.livegate.core.ErrorBody;
 import io.livegate.core.HttpGuard;
+import io.livegate.core.LocalPresence;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.Presence;
 import io.livegate.core.Probes;
 import io.livegate.core.PublicationHistory;
 import io.livegate.core.Publications;
@@ -53,6 +55,7 @@ public final class BridgeVerticle extends VerticleBase {
   private AdmissionGate gate;
   private EventBusBridge bridge;
   private Publications publications;
+  private Presence presence;
   private Probes probes;
 
   /** A bridge whose node keeps no history: every publication goes out as it is. */
@@ -62,6 +65,16 @@ public final class BridgeVerticle extends VerticleBase {
 
   /** @param publications how this node publishes (keeping what the history keeps); null: without history */
   public BridgeVerticle(NodeConfig config, ClusterView cluster, MeterRegistry registry, Publications publications) {
+    this(config, cluster, registry, publications, null);
+  }
+
+  /**
+   * @param publications how this node publishes (keeping what the history keeps); null: without history
+   * @param presence     who is where, cluster-wide; null: this node's alone ({@link LocalPresence})
+   */
+  public BridgeVerticle(NodeConfig config, ClusterView cluster, MeterRegistry registry, Publications publications,
+      Presence presence) {
+    this.presence = presence;
     this.publications = publications;
     this.config = config;
     this.cluster = cluster;
@@ -75,11 +88,13 @@ public final class BridgeVerticle extends VerticleBase {
     PermittedAddresses permitted = new PermittedAddresses(config.inboundPermitted(), config.outboundPermitted());
     BrowserAuth auth = new BrowserAuth(vertx, config.security().browserTokens(), permitted);
     if (publications == null) publications = new Publications(vertx.eventBus(), PublicationHistory.NONE);
+    if (presence == null) presence = new LocalPresence(vertx.eventBus(), config.presence());
+    metrics.presence(presence);
     gate = new AdmissionGate(origins, config.limits().maxConnections(), () -> bridge.openSockets(), metrics);
-    bridge = new EventBusBridge(vertx, gate, new FrameValidator(config.maxFrameBytes()), auth,
+    bridge = new EventBusBridge(vertx, gate, new FrameValidator(config.maxFrameBytes(), presence::tracks), auth,
         metrics, cluster::localNodeId, config.displayName(), config.sendTimeoutMs(), config.idleTimeoutMs(),
         config.maxQueuedBytes(),
-        config.limits(), publications);
+        config.limits(), publications, presence, config.presence().maxEntries());
     RawWebSocketUpgrade rawWebSocket = new RawWebSocketUpgrade(context, frameLimit(),
         config.maxFrameBytes(), config.maxQueuedBytes(), bridge::accept);
     Router router = Router.router(vertx);

@@ -25,7 +25,11 @@ import java.util.regex.PatternSyntaxException;
  */
 final class BrowserAuth {
   /** What a connection may reach, and until when (epoch ms; 0: no end). */
-  record Admission(PermittedAddresses permitted, long expiresAtMillis) {}
+  /** @param subject the token's {@code sub} (who it is, as presence shows it), or null: anonymous */
+  record Admission(PermittedAddresses permitted, long expiresAtMillis, String subject) {}
+
+  /** The longest {@code sub} shown as who a connection is; a longer one is not shown (the connection's id is). */
+  static final int MAX_SUBJECT_LENGTH = 128;
 
   /** A connection not admitted: the reason is the body of the err frame it gets before it is closed. */
   static final class Refused extends RuntimeException {
@@ -61,7 +65,7 @@ final class BrowserAuth {
   Future<Admission> admit(String token) {
     if (token == null || token.isEmpty() || jwt == null) {
       // Without token checking configured, a token means nothing: the browser is anonymous like any other.
-      return anonymous ? Future.succeededFuture(new Admission(anonymousPermitted, 0))
+      return anonymous ? Future.succeededFuture(new Admission(anonymousPermitted, 0, null))
           : Future.failedFuture(new Refused(BridgeErrors.TOKEN_REQUIRED));
     }
     return jwt.authenticate(new TokenCredentials(token)).transform(checked -> {
@@ -73,7 +77,9 @@ final class BrowserAuth {
       PermittedAddresses permitted = grantsOf(claims.getValue("channels"));
       if (permitted == null) return Future.failedFuture(new Refused(BridgeErrors.INVALID_TOKEN));
       Object exp = claims.getValue("exp");
-      return Future.succeededFuture(new Admission(permitted, exp instanceof Number n ? n.longValue() * 1000 : 0));
+      Object sub = claims.getValue("sub");
+      String subject = sub instanceof String text && !text.isEmpty() && text.length() <= MAX_SUBJECT_LENGTH ? text : null;
+      return Future.succeededFuture(new Admission(permitted, exp instanceof Number n ? n.longValue() * 1000 : 0, subject));
     });
   }
 

@@ -6,6 +6,7 @@ import io.livegate.bridge.FrameValidator.Verdict;
 import io.livegate.core.Addresses;
 import io.livegate.core.HistoryHeaders;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.Presence;
 import io.livegate.core.Publications;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -36,6 +37,8 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private static final int SILENT_WHILE_RECEIVING = 6;
   /** A {@code since}: an offset, decimal, at most 18 digits (within a long). */
   private static final Pattern OFFSET = Pattern.compile("[0-9]{1,18}");
+  /** The register header that carries what a connection shows in presence. */
+  static final String PRESENCE_NAME = "name";
   private static final Logger LOG = Logger.getLogger(EventBusBridge.class.getName());
 
   private final Vertx vertx;
@@ -52,6 +55,8 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private final int maxQueuedBytes;
   private final NodeConfig.BridgeLimits limits;
   private final Publications publications;
+  private final Presence presence;
+  private final int maxPresenceEntries;
   private final Set<BridgeSocket> sockets = new HashSet<>();
   private final ClosingLog closingLog;
   private final AdmissionGate gate;
@@ -60,13 +65,16 @@ final class EventBusBridge implements Handler<SockJSSocket> {
 
   EventBusBridge(Vertx vertx, AdmissionGate gate, FrameValidator validator, BrowserAuth auth, BridgeMetrics metrics, Supplier<String> nodeId,
       String nodeName, long sendTimeoutMs,
-      long idleTimeoutMs, int maxQueuedBytes, NodeConfig.BridgeLimits limits, Publications publications) {
+      long idleTimeoutMs, int maxQueuedBytes, NodeConfig.BridgeLimits limits, Publications publications,
+      Presence presence, int maxPresenceEntries) {
     this.vertx = vertx;
     this.gate = gate;
     this.eventBus = vertx.eventBus();
     this.validator = validator;
     this.auth = auth;
     this.publications = publications;
+    this.presence = presence;
+    this.maxPresenceEntries = maxPresenceEntries;
     this.subscriptions = new AddressSubscriptions(vertx, publications.history(), metrics, limits.maxAddresses(),
         this::giveWayForAddresses);
     this.metrics = metrics;
@@ -135,6 +143,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private void open(BrowserConnection connection, BrowserAuth.Admission admission) {
     BridgeSocket socket = new BridgeSocket(connection, vertx, sendTimeoutMs, metrics, this::dropSlowConsumer,
         admission.permitted());
+    socket.subject(admission.subject());
     if (admission.expiresAtMillis() > 0) {
       long delay = Math.max(1, admission.expiresAtMillis() - System.currentTimeMillis());
       socket.endAt(vertx.setTimer(delay, id -> endForExpiredToken(socket)));
@@ -188,7 +197,10 @@ final class EventBusBridge implements Handler<SockJSSocket> {
     switch (frame.type()) {
       case SEND -> send(socket, frame);
       case PUBLISH -> publish(socket, frame);
-      case UNREGISTER -> subscriptions.leave(frame.address(), socket);
+      case UNREGISTER -> {
+        subscriptions.leave(frame.address(), socket);
+        leavePresence(socket, frame.address());
+      }
       default -> { } // PING: touch() above is all a keep-alive needs; REGISTER: already registered there
     }
   }
@@ -199,7 +211,13 @@ final class EventBusBridge implements Handler<SockJSSocket> {
    */
   private void register(BridgeSocket socket, InboundFrame frame) {
     String address = frame.address();
-    if (socket.registrations() >= limits.maxRegistrations()) {
+    boolean keepsPresence = presence.tracks(address);
+    Object name = frame.headers() == null ? null : frame.headers().getValue(PRESENCE_NAME);
+    String nameProblem = keepsPresence ? Presence.nameProblem(name) : null;
+    if (nameProblem != null) {
+      metrics.refused(BridgeErrors.INVALID_PRESENCE_NAME);
+      socket.writeOwn(ServerFrames.addressRefusal(address, BridgeErrors.INVALID_PRESENCE_NAME, nameProblem));
+    } else if (socket.registrations() >= limits.maxRegistrations()) {
       refuse(socket, BridgeErrors.TOO_MANY_REGISTRATIONS);
     } else if (!socket.takeRegistrationToken(System.nanoTime(), limits.maxRegistrationsPerSecond(), limits.registrationBurst())) {
       refuse(socket, BridgeErrors.RATE_LIMITED);
@@ -207,8 +225,46 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       refuse(socket, BridgeErrors.TOO_MANY_ADDRESSES);
     } else {
       metrics.accepted(FrameType.REGISTER);
+      if (keepsPresence) joinPresence(socket, address, (String) name);
       if (frame.headers() != null && frame.headers().containsKey(HistoryHeaders.SINCE)) recover(socket, frame);
     }
+  }
+
+  /**
+   * The socket is shown present on {@code address}, within the node's budget of entries; beyond it, it is registered
+   * all the same and told it is not shown ({@code presence_full}).
+   */
+  private void joinPresence(BridgeSocket socket, String address, String name) {
+    if (presence.ownEntries() >= maxPresenceEntries) {
+      metrics.refused(BridgeErrors.PRESENCE_FULL);
+      socket.writeOwn(ServerFrames.addressRefusal(address, BridgeErrors.PRESENCE_FULL, "this node shows "
+          + maxPresenceEntries + " presence entries (--max-presence-entries): registered, not shown present"));
+      return;
+    }
+    if (!socket.markPresent(address)) return;
+    metrics.presenceJoined();
+    presence.join(address, new Presence.Member(socket.presenceId(), socket.client(), name, System.currentTimeMillis()))
+        .onFailure(e -> LOG.fine(() -> socket + " could not be shown present on " + address + ": " + e));
+  }
+
+  private void leavePresence(BridgeSocket socket, String address) {
+    if (!socket.unmarkPresent(address)) return;
+    metrics.presenceLeft();
+    presence.leave(address, socket.presenceId())
+        .onFailure(e -> LOG.fine(() -> socket + " could not leave the presence of " + address + ": " + e));
+  }
+
+  /** A send to {@code presence.<address>}: the bridge answers with who is there, from this node's copy. */
+  private void answerPresence(BridgeSocket socket, InboundFrame frame) {
+    if (!frame.expectsReply()) {
+      metrics.refused(BridgeErrors.INVALID_REPLY_ADDRESS);
+      socket.writeOwn(ServerFrames.addressRefusal(frame.address(), BridgeErrors.INVALID_REPLY_ADDRESS,
+          "a presence request needs a replyAddress: the list is the reply"));
+      return;
+    }
+    metrics.presenceQueried();
+    String target = Addresses.presenceTarget(frame.address());
+    socket.writeOwn(ServerFrames.rec(frame.replyAddress(), Presence.listing(target, presence.members(target)), null, null));
   }
 
   /**
@@ -344,6 +400,8 @@ final class EventBusBridge implements Handler<SockJSSocket> {
       replyFromBrowser(socket, awaitingReply, frame);
     } else if (Addresses.BRIDGE_PING.equals(frame.address())) {
       answerPing(socket, frame);
+    } else if (Addresses.isPresence(frame.address())) {
+      answerPresence(socket, frame);
     } else if (frame.expectsReply()) {
       eventBus.request(frame.address(), frame.body(), frame.deliveryOptions(sendTimeoutMs))
           .onComplete(reply -> deliverReply(socket, frame.replyAddress(), reply));
@@ -385,6 +443,7 @@ final class EventBusBridge implements Handler<SockJSSocket> {
   private void onClosed(BridgeSocket socket) {
     if (!sockets.remove(socket)) return;
     metrics.closed();
+    for (String address : socket.presentOn()) leavePresence(socket, address);
     subscriptions.leaveAll(socket);
     socket.dispose();
     if (emptied != null && sockets.isEmpty()) emptied.tryComplete();

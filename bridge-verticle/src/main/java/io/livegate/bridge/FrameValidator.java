@@ -25,9 +25,17 @@ final class FrameValidator {
   record Refused(String reason) implements Verdict {}
 
   private final int maxFrameBytes;
+  private final Predicate<String> keepsPresence;
 
+  /** A bridge whose node keeps no presence. */
   FrameValidator(int maxFrameBytes) {
+    this(maxFrameBytes, address -> false);
+  }
+
+  /** @param keepsPresence whether an address keeps presence ({@code --presence-addresses}) */
+  FrameValidator(int maxFrameBytes, Predicate<String> keepsPresence) {
     this.maxFrameBytes = maxFrameBytes;
+    this.keepsPresence = keepsPresence;
   }
 
   /** The largest frame accepted: what a connection's transport need hold of one at most. */
@@ -68,8 +76,14 @@ final class FrameValidator {
     return new Accepted(new InboundFrame(frameType, address, body, (JsonObject) headers, (String) replyAddress));
   }
 
-  private static boolean isPermitted(PermittedAddresses permitted, FrameType type, String address,
+  private boolean isPermitted(PermittedAddresses permitted, FrameType type, String address,
       Predicate<String> awaitsReply) {
+    if (Addresses.isPresence(address) && !awaitsReply.test(address)) {
+      // Who is on an address: asked (send) and followed (register) by whoever may register on that address; told by
+      // the node alone, never published to.
+      String target = Addresses.presenceTarget(address);
+      return type != FrameType.PUBLISH && keepsPresence.test(target) && permitted.allowsOutbound(target);
+    }
     return switch (type) {
       // bridge.ping is the bridge's own round trip, answered here and never put on the event bus: any socket may.
       case SEND -> awaitsReply.test(address) || Addresses.BRIDGE_PING.equals(address) || permitted.allowsInbound(address);

@@ -19,7 +19,7 @@ final class PermittedAddresses {
 
   /** Browser to server: may a browser send or publish to {@code address}? */
   boolean allowsInbound(String address) {
-    return !Addresses.isInternal(address) && anyMatches(inbound, address);
+    return !Addresses.isInternal(address) && !Addresses.isPresence(address) && anyMatches(inbound, address);
   }
 
   /** Server to browser: may a browser register on {@code address}? */

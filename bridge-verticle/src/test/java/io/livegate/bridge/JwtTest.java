@@ -121,6 +121,22 @@ class JwtTest extends BridgeTestBase {
         + "\n-----END " + type + "-----\n";
   }
 
+  @Test
+  void presenceShowsATokensSubjectAsWhoItIsAndListsOnlyWhatTheTokenMayRegisterOn() throws Exception {
+    start(true);
+    JsonObject claims = new JsonObject().put("sub", "alice").put("channels", new JsonObject()
+        .put("subscribe", new JsonArray().add("chat\\.team")));
+    RawWireClient alice = wire().open(token(SECRET, claims, 60));
+    alice.writeText(new JsonObject().put("type", "register").put("address", "chat.team")
+        .put("headers", new JsonObject().put("name", "Alice A.")).encode());
+    alice.writeText(new JsonObject().put("type", "send").put("address", "presence.chat.team").put("replyAddress", "r1").encode());
+    JsonObject member = new JsonObject(alice.readText()).getJsonObject("body").getJsonArray("members").getJsonObject(0);
+    assertEquals("alice", member.getString("client"), "the token's sub");
+    assertEquals("Alice A.", member.getString("name"));
+    alice.writeText(new JsonObject().put("type", "send").put("address", "presence.chat.other").put("replyAddress", "r2").encode());
+    assertEquals(err(BridgeErrors.ACCESS_DENIED), new JsonObject(alice.readText()), "not granted: refused as a register is");
+  }
+
   private void start(boolean anonymous) {
     bridgePort = startAnotherBridge(testConfig().withSecurity(
         new Security(null, null, null).withBrowserTokens(new BrowserTokens(SECRET, null, anonymous))), meters).port();

@@ -39,6 +39,18 @@ public final class Addresses {
    */
   public static final String PUBLISH = "livegate.publish";
 
+  /**
+   * Who is registered on an address that keeps presence: {@code presence.<address>}. A browser sends to it (with a
+   * reply address) for the list, and registers on it for join and leave events; nobody publishes to it but the node.
+   */
+  public static final String PRESENCE_PREFIX = "presence.";
+
+  /** Cluster-wide map of who is registered on each address that keeps presence ({@code --presence-addresses}). */
+  public static final String PRESENCE_MAP = "livegate.presence";
+
+  /** Default addresses that keep presence (regular expressions, full match). */
+  public static final List<String> DEFAULT_PRESENCE = List.of("chat\\..+");
+
   /** Default addresses whose publications are kept (regular expressions, full match). */
   public static final List<String> DEFAULT_HISTORY = List.of("public\\..+", "chat\\..+");
 
@@ -55,19 +67,35 @@ public final class Addresses {
   }
 
   /** Every value of {@link #family}. */
-  public static final List<String> FAMILIES = List.of("events", "bridge", "chat", "public", "internal", "other");
+  public static final List<String> FAMILIES = List.of("events", "bridge", "chat", "public", "presence", "internal", "other");
 
   /**
    * The family of an address, for metrics: {@code events}, {@code bridge}, {@code chat}, {@code public},
-   * {@code internal} or {@code other}. A few values where addresses (chat rooms, services) are unbounded.
+   * {@code presence}, {@code internal} or {@code other}. A few values where addresses (chat rooms, services) are unbounded.
    */
   public static String family(String address) {
     if (address.startsWith("events.")) return "events";
     if (address.startsWith("bridge.")) return "bridge";
     if (address.startsWith(CHAT_PREFIX)) return "chat";
     if (address.startsWith(PUBLIC_PREFIX)) return "public";
+    if (address.startsWith(PRESENCE_PREFIX)) return "presence";
     if (isInternal(address)) return "internal";
     return "other";
+  }
+
+  /** True for {@code presence.<address>}: who is on {@code <address>}. */
+  public static boolean isPresence(String address) {
+    return address.startsWith(PRESENCE_PREFIX) && address.length() > PRESENCE_PREFIX.length();
+  }
+
+  /** The address a {@code presence.<address>} is about. */
+  public static String presenceTarget(String presenceAddress) {
+    return presenceAddress.substring(PRESENCE_PREFIX.length());
+  }
+
+  /** {@code presence.<address>}. */
+  public static String presenceOf(String address) {
+    return PRESENCE_PREFIX + address;
   }
 
   /** True for addresses no outside party may ever reach, whatever configuration says. */

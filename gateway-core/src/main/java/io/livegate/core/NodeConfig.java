@@ -64,7 +64,8 @@ public record NodeConfig(
     HttpLimits http,
     History history,
     String nodeName,
-    int minClusterSize) {
+    int minClusterSize,
+    PresenceSettings presence) {
 
   /** What a person calls this node: {@code --node-name}, else its cluster host and first HTTP port. */
   public String displayName() {
@@ -91,6 +92,19 @@ public record NodeConfig(
     /** Keeps nothing, whatever the sizes. */
     public static final History NONE = new History(List.of(), 1000, 300_000, 1000, 256 * 1024);
 
+    public boolean enabled() {
+      return !addresses.isEmpty();
+    }
+  }
+
+  /**
+   * Who is registered on which address ({@link Presence}), kept in the cluster.
+   *
+   * @param addresses  regular expressions (full match) of the addresses that keep presence; none: no presence
+   * @param maxEntries this node's browsers' entries together (one per connection and address); beyond, a register
+   *                   stands but its connection is not shown present ({@code presence_full})
+   */
+  public record PresenceSettings(List<String> addresses, int maxEntries) {
     public boolean enabled() {
       return !addresses.isEmpty();
     }
@@ -204,7 +218,7 @@ public record NodeConfig(
     return new NodeConfig(roles, host, newBridgePort, newApiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
-        history, nodeName, minClusterSize);
+        history, nodeName, minClusterSize, presence);
   }
 
   public NodeConfig withIdleTimeout(long ms) {
@@ -227,7 +241,7 @@ public record NodeConfig(
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, httpLimits,
-        history, nodeName, minClusterSize);
+        history, nodeName, minClusterSize, presence);
   }
 
   /** This configuration with the bridge's settings that the {@code with} methods change. */
@@ -235,6 +249,6 @@ public record NodeConfig(
     return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity, warmUp, http,
-        history, nodeName, minClusterSize);
+        history, nodeName, minClusterSize, presence);
   }
 }

@@ -66,6 +66,12 @@ public final class NodeSettings {
       new Setting("--history-addresses", "HISTORY_ADDRESSES", String.join(",", Addresses.DEFAULT_HISTORY),
           "addresses whose publications the cluster keeps, numbered, for browsers that reconnect to have what they "
               + "missed: comma separated regular expressions; empty: none"),
+      new Setting("--presence-addresses", "PRESENCE_ADDRESSES", String.join(",", Addresses.DEFAULT_PRESENCE),
+          "addresses whose registered browsers the cluster lists (presence.<address>, GET /api/presence/<address>): "
+              + "comma separated regular expressions; empty: none"),
+      new Setting("--max-presence-entries", "MAX_PRESENCE_ENTRIES", "100000",
+          "presence entries this node's browsers may hold together (one per connection and address); beyond, a "
+              + "register stands but is not shown (presence_full)"),
       new Setting("--min-cluster-size", "MIN_CLUSTER_SIZE", "1",
           "fewest members this node must see to serve (a majority of the cluster, e.g. 2 of 3): below, it is on the "
               + "minority side of a split and runs no simulator, answers /ready 503 and closes its browsers with 1012"),
@@ -208,7 +214,10 @@ public final class NodeSettings {
             (int) number(v, "--history-max-addresses", 1, 10_000_000),
             (int) number(v, "--history-address-bytes", 1024, 1024 * 1024 * 1024)),
         nodeName(v),
-        (int) number(v, "--min-cluster-size", 1, 1000));
+        (int) number(v, "--min-cluster-size", 1, 1000),
+        new NodeConfig.PresenceSettings(
+            patterns(v, "--presence-addresses"),
+            (int) number(v, "--max-presence-entries", 0, 100_000_000)));
     if (config.simulatorMaxMs() < config.simulatorMinMs()) {
       throw new BadSetting("--simulator-max-ms must not be below --simulator-min-ms");
     }

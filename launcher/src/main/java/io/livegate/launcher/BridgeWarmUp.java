@@ -217,7 +217,7 @@ final class BridgeWarmUp {
         // No HTTP deadlines: its clients are its own, and its REST client's pooled connections idle between passes
         // (while the compiler's queue empties) longer than a header timeout.
         new NodeConfig.HttpLimits(0, 0, Math.max(node.http().maxUnfinished(), CONNECTIONS), node.http().descriptorReserve()),
-        NodeConfig.defaults().history(), null, 1);
+        NodeConfig.defaults().history(), null, 1, new NodeConfig.PresenceSettings(List.of(), 0));
   }
 
   private static String randomToken() {

@@ -4,9 +4,11 @@ import com.hazelcast.core.HazelcastInstance;
 import io.livegate.bridge.BridgeVerticle;
 import io.livegate.core.Addresses;
 import io.livegate.core.HistoryHeaders;
+import io.livegate.core.LocalPresence;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeSettings;
 import io.livegate.core.NodeState;
+import io.livegate.core.Presence;
 import io.livegate.core.Probes;
 import io.livegate.core.PublicationHistory;
 import io.livegate.core.Publications;
@@ -30,6 +32,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
@@ -49,6 +52,7 @@ public final class GatewayNode {
   private volatile NodeState state = NodeState.JOINING;
   private io.vertx.core.eventbus.MessageConsumer<Object> statusConsumer;
   private BridgeVerticle bridge;
+  private Presence presence;
   private volatile BridgeWarmUp.Outcome warmedUp;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final Promise<Void> drainStarted = Promise.promise();
@@ -100,7 +104,7 @@ public final class GatewayNode {
             GatewayNode node = new GatewayNode(config, vertx,
                 new HazelcastClusterView(hazelcast, config.minClusterSize()), registry, history,
                 new HazelcastScoreLedger(vertx, hazelcast));
-            return node.deployRoles().recover(e -> node.close().transform(closed -> Future.failedFuture(e)));
+            return node.keepPresence(hazelcast).compose(v -> node.deployRoles()).recover(e -> node.close().transform(closed -> Future.failedFuture(e)));
           });
     } catch (StartupFailure e) {
       return Future.failedFuture(e);
@@ -195,7 +199,25 @@ public final class GatewayNode {
   public Future<Void> close() {
     moveTo(NodeState.DRAINING);
     cluster.close();
+    if (presence instanceof HazelcastPresence kept) kept.close();
     return vertx.close();
+  }
+
+  /**
+   * Presence in the cluster ({@link HazelcastPresence}) for a node that serves browsers or the REST API and an
+   * address that keeps it; else this node's alone, which keeps none. Its copy is loaded off the event loop.
+   */
+  private Future<Void> keepPresence(HazelcastInstance hazelcast) {
+    boolean serves = config.has(Role.BRIDGE) || config.has(Role.REST);
+    if (!serves || !config.presence().enabled()) {
+      presence = new LocalPresence(vertx.eventBus(), new NodeConfig.PresenceSettings(List.of(), 0));
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> new HazelcastPresence(vertx, hazelcast, config.presence()), false)
+        .map(kept -> {
+          presence = kept;
+          return null;
+        });
   }
 
   private Future<GatewayNode> deployRoles() {
@@ -210,14 +232,14 @@ public final class GatewayNode {
     }
     Probes probes = new Probes(this::state, registry::scrape);
     if (config.has(Role.BRIDGE)) {
-      bridge = new BridgeVerticle(config, cluster, registry, publications);
+      bridge = new BridgeVerticle(config, cluster, registry, publications, presence);
       // Without the rest role, the bridge port answers the probes (and /metrics): every node can be probed.
       if (!config.has(Role.REST)) bridge.serveProbes(probes);
       deployed = deployed.compose(v -> deploy(bridge, "bridge", "--bridge-port", config.bridgePort()));
     }
     if (config.has(Role.REST)) {
       deployed = deployed.compose(v ->
-          deploy(new RestVerticle(config, cluster, registry, this::state, this::drain, publications), "REST API",
+          deploy(new RestVerticle(config, cluster, registry, this::state, this::drain, publications, presence), "REST API",
               "--api-port",
               config.apiPort()));
     }

@@ -4,11 +4,8 @@ import static io.livegate.testing.Await.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.hazelcast.core.HazelcastInstance;
 import io.livegate.testing.BridgeClient;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -181,9 +178,7 @@ class RegistrationBudgetTest {
 
   /** Entries in the cluster's event-bus subscriptions, as node {@code node} sees them. */
   private static int subscriptionEntries(GatewayNode node) {
-    HazelcastInstance hazelcast = ((HazelcastClusterManager) ((VertxInternal) node.vertx()).clusterManager())
-        .getHazelcastInstance();
-    return hazelcast.getMultiMap("__vertx.subs").size();
+    return TestCluster.hazelcast(node).getMultiMap("__vertx.subs").size();
   }
 
   private static String register(String address) {

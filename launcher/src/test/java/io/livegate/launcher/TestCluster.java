@@ -11,6 +11,7 @@ import io.livegate.testing.BridgeClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -123,6 +124,21 @@ final class TestCluster implements AutoCloseable {
 
   List<String> clusterNodeIds(GatewayNode node) throws Exception {
     return clusterNodes(node).stream().map(o -> ((JsonObject) o).getString("id")).toList();
+  }
+
+  /** The Hazelcast member under a node (tests read the cluster's structures through it). */
+  static HazelcastInstance hazelcast(GatewayNode node) {
+    return ((HazelcastClusterManager) ((VertxInternal) node.vertx()).clusterManager()).getHazelcastInstance();
+  }
+
+  /**
+   * The node's member dies as a killed process's would, without leaving: the others lose its connections at once
+   * and drop it. Its Vert.x is closed after (its browsers' sockets with it).
+   */
+  void crash(GatewayNode node) throws Exception {
+    nodes.remove(node);
+    hazelcast(node).getLifecycleService().terminate();
+    await(node.vertx().close().recover(e -> Future.succeededFuture()), 30);
   }
 
   void stop(GatewayNode node) throws Exception {

@@ -4,12 +4,14 @@ import io.livegate.core.Addresses;
 import io.livegate.core.ClusterDirectory;
 import io.livegate.core.ClusterView;
 import io.livegate.core.HistoryHeaders;
-import io.livegate.core.PublicationHistory;
-import io.livegate.core.Publications;
 import io.livegate.core.HttpGuard;
+import io.livegate.core.LocalPresence;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.NodeState;
+import io.livegate.core.Presence;
 import io.livegate.core.Probes;
+import io.livegate.core.PublicationHistory;
+import io.livegate.core.Publications;
 import io.livegate.core.RefusalLog;
 import io.livegate.core.ServerTls;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -19,8 +21,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.Json;
@@ -65,6 +67,7 @@ public final class RestVerticle extends VerticleBase {
   private AsyncMap<String, JsonObject> events;
   private HttpServer server;
   private Publications publications;
+  private Presence presence;
 
   /**
    * @param ready whether the node has joined the cluster and deployed its roles (and is not draining)
@@ -82,6 +85,13 @@ public final class RestVerticle extends VerticleBase {
    */
   public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, Supplier<NodeState> state,
       Runnable drain, Publications publications) {
+    this(config, cluster, registry, state, drain, publications, null);
+  }
+
+  /** @param presence who is where, cluster-wide ({@code GET /api/presence/{address}}); null: this node's alone */
+  public RestVerticle(NodeConfig config, ClusterView cluster, PrometheusMeterRegistry registry, Supplier<NodeState> state,
+      Runnable drain, Publications publications, Presence presence) {
+    this.presence = presence;
     this.publications = publications;
     this.config = config;
     this.cluster = cluster;
@@ -93,6 +103,7 @@ public final class RestVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     if (publications == null) publications = new Publications(vertx.eventBus(), PublicationHistory.NONE);
+    if (presence == null) presence = new LocalPresence(vertx.eventBus(), config.presence());
     refusals = new RefusalLog(vertx, LOG);
     Router router = Router.router(vertx);
     mountCors(router);
@@ -145,6 +156,7 @@ public final class RestVerticle extends VerticleBase {
     router.get(Probes.READY).handler(ctx -> probes.ready(ctx.response()));
     router.get(Probes.METRICS).handler(PrometheusScrapingHandler.create(registry));
     router.get("/api/cluster/nodes").handler(this::listClusterNodes);
+    router.get("/api/presence/:address").handler(serviceToken()).handler(this::listPresence);
   }
 
   /** Everything that changes the node itself: one prefix, behind the service token. */
@@ -223,6 +235,18 @@ public final class RestVerticle extends VerticleBase {
     new ClusterDirectory(vertx, cluster).describe(true)
         .onSuccess(list -> answer(ctx, 200, list))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * Who is on an address that keeps presence, as this node's copy of the cluster's has it: {@code {address, count,
+   * members, more}} (the service token, if there is one: the list names the browsers' users).
+   */
+  private void listPresence(RoutingContext ctx) {
+    String address = ServiceAddresses.check(ctx.pathParam("address"));
+    if (!presence.tracks(address)) {
+      throw new ApiError(404, address + " keeps no presence (see --presence-addresses)");
+    }
+    answer(ctx, 200, Presence.listing(address, presence.members(address)));
   }
 
   // ---- admin

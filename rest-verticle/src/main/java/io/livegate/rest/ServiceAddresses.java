@@ -16,6 +16,9 @@ final class ServiceAddresses {
     if (Addresses.isInternal(address)) {
       throw new ApiError(403, "address " + address + " is internal");
     }
+    if (Addresses.isPresence(address)) {
+      throw new ApiError(403, "address " + address + " is told by the nodes alone: see GET /api/presence/{address}");
+    }
     return address;
   }
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.livegate.launcher.ops.ScoreWatcher.Update;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,10 +47,7 @@ class HungNodeIT {
 
   @BeforeEach
   void startThreeNodesAndAWatcherOnEach() throws Exception {
-    String jarProperty = System.getProperty("livegate.jar");
-    Assumptions.assumeTrue(jarProperty != null, "runs in the integration-test phase, against the built jar");
-    Path jar = Path.of(jarProperty);
-    assertTrue(Files.isRegularFile(jar), "the node jar is built: " + jar);
+    Path jar = JarNode.jarUnderTest();
     Path logs = Path.of("target", "ops-it-hung", UUID.randomUUID().toString().substring(0, 8));
     String clusterName = "hung-it-" + UUID.randomUUID();
     List<Integer> ports = List.of(Ports.free(), Ports.free(), Ports.free());
@@ -79,17 +74,7 @@ class HungNodeIT {
   void stopEverything() throws Exception {
     for (ScoreWatcher watcher : watchers) watcher.stop();
     if (vertx != null) await(vertx.close(), 10);
-    for (JarNode node : nodes) node.resume();
-    for (JarNode node : nodes) node.terminate();
-    for (JarNode node : nodes) {
-      try {
-        node.awaitExit(20);
-      } catch (AssertionError lingering) {
-        // killed below
-      } finally {
-        node.close();
-      }
-    }
+    JarNode.stopAll(nodes);
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
 
 /** A node started from the built jar as a process of its own, on loopback, its output in a log file. */
 final class JarNode implements AutoCloseable {
@@ -54,6 +55,15 @@ final class JarNode implements AutoCloseable {
   }
 
   /** Starts a node as {@link #start} does, without waiting for anything. */
+  /** The node jar the integration-test phase built; the test is skipped outside that phase. */
+  static Path jarUnderTest() {
+    String jarProperty = System.getProperty("livegate.jar");
+    Assumptions.assumeTrue(jarProperty != null, "runs in the integration-test phase, against the built jar");
+    Path jar = Path.of(jarProperty);
+    if (!Files.isRegularFile(jar)) throw new AssertionError("the node jar is built: " + jar);
+    return jar;
+  }
+
   static JarNode launch(Path jar, Path logDir, String name, String clusterName, int clusterPort, List<String> members,
       List<String> settings) throws Exception {
     int bridgePort = Ports.free();
@@ -94,6 +104,24 @@ final class JarNode implements AutoCloseable {
     if (!process.isAlive()) return;
     int exit = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start().waitFor();
     if (exit != 0) throw new AssertionError("kill -" + name + " " + process.pid() + " exited " + exit);
+  }
+
+  /**
+   * Stops every node a test started: resumed if hung, SIGTERM, and kill -9 for one still there after 20 s. Only these
+   * processes, by their PIDs.
+   */
+  static void stopAll(List<JarNode> nodes) throws Exception {
+    for (JarNode node : nodes) node.resume();
+    for (JarNode node : nodes) node.terminate();
+    for (JarNode node : nodes) {
+      try {
+        node.awaitExit(20);
+      } catch (AssertionError lingering) {
+        // killed by close()
+      } finally {
+        node.close();
+      }
+    }
   }
 
   /** SIGTERM. */

@@ -19,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The cluster the ops tests run: nodes started from the built jar ({@code livegate.jar} names it), each a process
@@ -49,10 +48,7 @@ final class OpsCluster implements AutoCloseable {
    * Skipped outside the integration-test phase, where there is no jar.
    */
   static OpsCluster start(Path workDir, List<String> names, List<String> settings) throws Exception {
-    String jarProperty = System.getProperty("livegate.jar");
-    Assumptions.assumeTrue(jarProperty != null, "runs in the integration-test phase, against the built jar");
-    Path jar = Path.of(jarProperty);
-    assertTrue(Files.isRegularFile(jar), "the node jar is built: " + jar);
+    Path jar = JarNode.jarUnderTest();
     assertTrue(Files.isExecutable(Nginx.BINARY),
         "these tests need Debian's nginx at /usr/sbin/nginx: scripts/test.sh installs it (apt-get install -y nginx)");
     String clusterName = "ops-it-" + UUID.randomUUID();
