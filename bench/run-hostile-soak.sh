@@ -7,6 +7,8 @@
 #   subs             2,000 connections x 64 distinct addresses (public.x.<n>), over both nodes
 #   subs-large       19,800 x 64 (two load-generator processes, source addresses of their own)
 #   churn            20 sockets x 2,000 register/unregister pairs, 98 frames/s each (the limit is 100)
+#   presence         2,000 connections x 64 distinct chat addresses (chat.p.<n>), each register with a 64-byte
+#                    name: 128,000 presence entries (the budget is 100,000 per node), over both nodes
 #   fragments        2,000 raw WebSockets to node B, each 4 fragments of 60 KB and never the last
 #   slowloris        4,600 connections to both ports of node B trickling headers or bodies
 #   slowloris-large  21,000 of them (more than node B's 20,000 file descriptors)
@@ -39,7 +41,7 @@ source "$BENCH/cluster-lib.sh"   # REPO, port_free, need_free, wait_ready, START
 LIVEGATE_JAR=${LIVEGATE_JAR:-$REPO/launcher/target/livegate-node.jar}
 CLUSTER_NAME=livegate-hostile-$$
 SCALE=${SCALE:-1}
-ALL_ATTACKS=ping,subs,subs-large,churn,fragments,slowloris,slowloris-large,long-addresses,sockjs,utf8
+ALL_ATTACKS=ping,subs,subs-large,churn,presence,fragments,slowloris,slowloris-large,long-addresses,sockjs,utf8
 ATTACKS=${ATTACKS:-$ALL_ATTACKS}
 AFTER_S=${AFTER_S:-30}
 RESTART=${RESTART:-on-failure}
@@ -194,6 +196,8 @@ attack_plan() { # attack -> TARGET, PARTS, HOLD_S, LIMIT_S, ARGS
     subs) HOLD_S=$(scaled 20 3); ARGS=(--connections "$(scaled 2000 4)" --per-socket 64 --address-prefix public.x.) ;;
     subs-large) s=$(scaled 19800 10); HOLD_S=$(scaled 20 3); PARTS=$(((s + PER_PROCESS - 1) / PER_PROCESS))
       ARGS=(--connections "$s" --per-socket 64 --address-prefix public.xl. --max-connect-ms 150000) ;;
+    presence) HOLD_S=$(scaled 20 3)
+      ARGS=(--connections "$(scaled 2000 4)" --per-socket 64 --address-prefix chat.p. --name-bytes 64) ;;
     churn) HOLD_S=0; ARGS=(--sockets "$(scaled 20 2)" --pairs "$(scaled 2000 50)" --frames-per-second 98) ;;
     fragments) TARGET=b; ARGS=(--sockets "$(scaled 2000 4)" --fragments 4 --fragment-bytes 61440) ;;
     slowloris) TARGET=b HOLD_S=$(scaled 60 5); ARGS=(--connections "$(scaled 4600 8)" --trickle-ms 5000) ;;

@@ -84,11 +84,17 @@ async function release(sockets) {
   for (const ws of sockets) ws.terminate();
 }
 
-/** subs, subs-large: connections each registering on its own distinct addresses, held open. */
+/**
+ * subs, subs-large: connections each registering on its own distinct addresses, held open. presence: the same on
+ * chat addresses (which keep presence), each register showing a name of --name-bytes: an entry per register in the
+ * cluster's presence map and in every node's copy of it.
+ */
 async function subscriptionFlood() {
   const conns = mine(num('connections', 2000));
   const perSocket = num('perSocket', 64);
   const prefix = args.addressPrefix || 'public.x.';
+  const nameBytes = num('nameBytes', 0);
+  const headers = nameBytes > 0 ? `,"headers":{"name":"${'n'.repeat(nameBytes)}"}` : '';
   const sockets = [];
   const ka = keepAlive(sockets);
   let registers = 0;
@@ -97,7 +103,7 @@ async function subscriptionFlood() {
     const ws = await openWs(nodeOf(i));
     if (!ws) return;
     sockets.push(ws);
-    for (let k = 0; k < perSocket; k++) ws.send(`{"type":"register","address":"${prefix}${i * perSocket + k}"}`);
+    for (let k = 0; k < perSocket; k++) ws.send(`{"type":"register","address":"${prefix}${i * perSocket + k}"${headers}}`);
     registers += perSocket;
   }, started + CONNECT_MS);
   Object.assign(stats, { connections: conns.length, opened: sockets.length, registers, connect_s: (now() - started) / 1000 });
@@ -403,7 +409,7 @@ async function sockjs() {
 }
 
 const ATTACKS = {
-  ping: pingFlood, subs: subscriptionFlood, 'subs-large': subscriptionFlood, churn, fragments: unfinishedFragments,
+  ping: pingFlood, subs: subscriptionFlood, 'subs-large': subscriptionFlood, presence: subscriptionFlood, churn, fragments: unfinishedFragments,
   slowloris, 'slowloris-large': slowloris, 'long-addresses': longAddresses, sockjs, utf8: invalidUtf8,
 };
 if (!ATTACKS[attack]) {

@@ -4,6 +4,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.core.HazelcastJsonValue;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.IMap;
@@ -100,9 +101,14 @@ final class HazelcastPresence extends ViewedPresence {
 
   /** Stops listening; this node's entries go as its browsers close, or with its membership. */
   void close() {
-    map.removeEntryListener(entryListener);
-    hazelcast.getCluster().removeMembershipListener(membershipListener);
-    hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListener);
+    if (!hazelcast.getLifecycleService().isRunning()) return; // left the cluster already (a drain): nothing to stop
+    try {
+      map.removeEntryListener(entryListener);
+      hazelcast.getCluster().removeMembershipListener(membershipListener);
+      hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListener);
+    } catch (HazelcastInstanceNotActiveException stopped) {
+      // it stopped meanwhile: its listeners went with it
+    }
   }
 
   /** Fills the copy from the map; the events that came meanwhile follow, in order. */
