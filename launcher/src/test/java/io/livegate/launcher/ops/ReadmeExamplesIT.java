@@ -145,6 +145,10 @@ class ReadmeExamplesIT {
       JsonObject quote = new JsonObject(body);
       assertEquals(new JsonObject(example.body()).getString("symbol"), quote.getString("symbol"), body);
       assertTrue(quote.getValue("price") instanceof Number && "USD".equals(quote.getString("currency")), body);
+    } else if (path.startsWith("/api/presence/")) {
+      JsonObject listed = new JsonObject(body);
+      assertEquals(path.substring("/api/presence/".length()), listed.getString("address"), body);
+      assertEquals(listed.getJsonArray("members").size(), listed.getInteger("count"), body);
     } else {
       throw new AssertionError("the README shows " + example.line() + ": give its path a shape in this test");
     }
