@@ -37,10 +37,27 @@ abstract class BridgeTestBase {
     return withPermitted(NodeConfig.defaults().inboundPermitted(), NodeConfig.defaults().outboundPermitted());
   }
 
-  static NodeConfig withPermitted(List<String> inbound, List<String> outbound) {
-    return NodeSettings.parse(new String[] {"--bridge-inbound", String.join(",", inbound),
-        "--bridge-outbound", String.join(",", outbound), "--send-timeout-ms", "2000"}, Map.of())
-        .config().withListening("127.0.0.1", 0, 0);
+  /** The test defaults with more flags, given as a user gives them. */
+  static NodeConfig testConfig(String... flags) {
+    return withPermitted(NodeConfig.defaults().inboundPermitted(), NodeConfig.defaults().outboundPermitted(), flags);
+  }
+
+  static NodeConfig withPermitted(List<String> inbound, List<String> outbound, String... flags) {
+    List<String> all = new ArrayList<>(List.of("--bridge-inbound", String.join(",", inbound),
+        "--bridge-outbound", String.join(",", outbound), "--send-timeout-ms", "2000"));
+    all.addAll(List.of(flags));
+    return NodeSettings.parse(all.toArray(String[]::new), Map.of()).config().withListening("127.0.0.1", 0, 0);
+  }
+
+  /** The flags of these bridge limits, and {@code more}. */
+  static String[] limitFlags(NodeConfig.BridgeLimits limits, String... more) {
+    List<String> all = new ArrayList<>(List.of("--max-registrations", String.valueOf(limits.maxRegistrations()),
+        "--max-frames-per-second", String.valueOf(limits.maxFramesPerSecond()),
+        "--max-connections", String.valueOf(limits.maxConnections()),
+        "--max-registrations-per-second", String.valueOf(limits.maxRegistrationsPerSecond()),
+        "--max-addresses", String.valueOf(limits.maxAddresses())));
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
   }
 
   @BeforeEach

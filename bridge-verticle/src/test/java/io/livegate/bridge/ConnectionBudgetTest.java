@@ -64,8 +64,7 @@ class ConnectionBudgetTest extends BridgeTestBase {
   @Test
   void aPingFloodThatNeverReadsIsDroppedForItsBudgetWhileAReaderGetsEverythingInOrder() throws IOException {
     // A rate limit out of the way: the budget alone must stop it.
-    start(testConfig().withMaxQueuedBytes(64 * 1024).withIdleTimeout(120_000)
-        .withLimits(new BridgeLimits(64, 1_000_000, 100)));
+    start(testConfig(limitFlags(new BridgeLimits(64, 1_000_000, 100), "--max-queued-bytes", "65536", "--idle-timeout-ms", "120000")));
     BridgeClient reader = connect(limited.port());
     reader.register(ADDRESS);
     RawWireClient flood = wire(4096).open();
@@ -93,7 +92,7 @@ class ConnectionBudgetTest extends BridgeTestBase {
 
   @Test
   void pingsBeyondTheFrameRateAreNotAnsweredAndASocketThatGoesOnIsClosedWith1008() throws IOException {
-    start(testConfig().withLimits(new BridgeLimits(64, 10, 100)));
+    start(testConfig(limitFlags(new BridgeLimits(64, 10, 100))));
     BridgeClient reader = connect(limited.port());
     reader.register(ADDRESS);
     RawWireClient pinger = wire(0).open();
@@ -123,7 +122,7 @@ class ConnectionBudgetTest extends BridgeTestBase {
 
   @Test
   void webSocketPingsKeepASocketOpenPastTheIdleTimeoutAsBridgePingsDo() throws IOException {
-    start(testConfig().withIdleTimeout(300));
+    start(testConfig("--idle-timeout-ms", "300"));
     RawWireClient silent = wire(0).open();
     RawWireClient pinger = wire(0).open();
     waitUntil(() -> limited.openConnections() == 2);
@@ -140,7 +139,7 @@ class ConnectionBudgetTest extends BridgeTestBase {
 
   @Test
   void pongsFromTheClientTakeFrameTokensToo() throws IOException {
-    start(testConfig().withLimits(new BridgeLimits(64, 10, 100)));
+    start(testConfig(limitFlags(new BridgeLimits(64, 10, 100))));
     RawWireClient ponger = wire(0).open();
     for (int i = 0; i < 20; i++) ponger.writeFrame(0x0A, true, PING_PAYLOAD); // unasked-for pongs: the burst
     ponger.writeText("{\"type\":\"ping\"}");
@@ -252,7 +251,7 @@ class ConnectionBudgetTest extends BridgeTestBase {
 
   @Test
   void aFragmentedMessageBeyondTheBudgetOfAConnectionClosesItWith1008() throws IOException {
-    start(testConfig().withMaxQueuedBytes(16 * 1024)); // below the frame limit: the budget decides
+    start(testConfig("--max-queued-bytes", "16384")); // below the frame limit: the budget decides
     BridgeClient reader = connect(limited.port());
     reader.register(ADDRESS);
     RawWireClient fragments = wire(0).open();
@@ -291,7 +290,7 @@ class ConnectionBudgetTest extends BridgeTestBase {
 
   @Test
   void closingsAreLoggedOnceAMinutePerCauseWithACount() throws IOException {
-    start(testConfig().withLimits(new BridgeLimits(64, 5, 100)));
+    start(testConfig(limitFlags(new BridgeLimits(64, 5, 100))));
     for (int socket = 0; socket < 3; socket++) {
       RawWireClient flood = wire(0).open();
       flood.pings(PING_PAYLOAD, 30);

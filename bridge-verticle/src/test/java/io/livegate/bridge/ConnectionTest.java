@@ -51,7 +51,7 @@ class ConnectionTest extends BridgeTestBase {
 
   @Test
   void idleSocketIsClosedAfterTheIdleTimeoutWhileAPingingOneStaysOpen() {
-    int shortIdle = startAnotherBridge(testConfig().withIdleTimeout(400));
+    int shortIdle = startAnotherBridge(testConfig("--idle-timeout-ms", "400"));
     BridgeClient silent = connect(shortIdle);
     BridgeClient pinging = connect(shortIdle);
     long pinger = vertx.setPeriodic(100, id -> pinging.writeTextAsync("{\"type\":\"ping\"}"));

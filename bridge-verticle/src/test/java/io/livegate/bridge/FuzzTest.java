@@ -46,7 +46,7 @@ class FuzzTest extends BridgeTestBase {
     try {
       // No rate limit here: the point is that every one of these frames reaches the validator.
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
-      int bridgePort = startAnotherBridge(testConfig().withLimits(new BridgeLimits(64, 1_000_000, 1000)), meters).port();
+      int bridgePort = startAnotherBridge(testConfig(limitFlags(new BridgeLimits(64, 1_000_000, 1000))), meters).port();
       BridgeClient good = connect(bridgePort);
       good.register(Addresses.EVENTS_UPDATES);
       long heapBefore = usedHeapAfterGc();

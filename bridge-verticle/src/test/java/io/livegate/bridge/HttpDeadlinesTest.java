@@ -159,7 +159,10 @@ class HttpDeadlinesTest extends BridgeTestBase {
   }
 
   private void start(HttpLimits limits) {
-    limited = startAnotherBridge(testConfig().withHttpLimits(limits), meters);
+    limited = startAnotherBridge(testConfig("--http-header-timeout-ms", String.valueOf(limits.headerTimeoutMs()),
+        "--http-body-timeout-ms", String.valueOf(limits.bodyTimeoutMs()),
+        "--max-unfinished-connections", String.valueOf(limits.maxUnfinished()),
+        "--fd-reserve", String.valueOf(limits.descriptorReserve())), meters);
     guarded = limited.port();
   }
 

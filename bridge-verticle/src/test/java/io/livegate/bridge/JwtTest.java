@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.livegate.bridge.RawWireClient.Frame;
 import io.livegate.core.Addresses;
-import io.livegate.core.NodeConfig.BrowserTokens;
-import io.livegate.core.NodeConfig.Security;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -103,8 +101,8 @@ class JwtTest extends BridgeTestBase {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
     KeyPair keys = generator.generateKeyPair();
-    bridgePort = startAnotherBridge(testConfig().withSecurity(new Security(null, null, null)
-        .withBrowserTokens(new BrowserTokens(null, pem("PUBLIC KEY", keys.getPublic().getEncoded()), true))), meters).port();
+    bridgePort = startAnotherBridge(testConfig("--jwt-public-key",
+        pemFile(pem("PUBLIC KEY", keys.getPublic().getEncoded()))), meters).port();
     JWTAuth issuer = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions()
         .setAlgorithm("RS256").setBuffer(pem("PRIVATE KEY", keys.getPrivate().getEncoded()))));
     String signed = issuer.generateToken(ALICE, new JWTOptions().setAlgorithm("RS256").setExpiresInSeconds(60));
@@ -114,6 +112,14 @@ class JwtTest extends BridgeTestBase {
     vertx.eventBus().publish("private.alice.inbox", "rs256");
     assertEquals("rs256", new JsonObject(alice.readText()).getString("body"));
     assertRefusedOnConnect(token(SECRET, ALICE, 60), BridgeErrors.INVALID_TOKEN); // HS256: not what this bridge trusts
+  }
+
+  /** A PEM in a file of its own, as --jwt-public-key takes it; deleted when the JVM exits. */
+  private static String pemFile(String pem) throws IOException {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("livegate-jwt-", ".pem");
+    file.toFile().deleteOnExit();
+    java.nio.file.Files.writeString(file, pem);
+    return file.toString();
   }
 
   private static String pem(String type, byte[] der) {
@@ -138,8 +144,8 @@ class JwtTest extends BridgeTestBase {
   }
 
   private void start(boolean anonymous) {
-    bridgePort = startAnotherBridge(testConfig().withSecurity(
-        new Security(null, null, null).withBrowserTokens(new BrowserTokens(SECRET, null, anonymous))), meters).port();
+    bridgePort = startAnotherBridge(testConfig("--jwt-secret", SECRET,
+        "--anonymous", String.valueOf(anonymous)), meters).port();
   }
 
   private void assertRefusedOnConnect(String token, String reason) throws IOException {

@@ -182,7 +182,7 @@ class LimitsTest extends BridgeTestBase {
   }
 
   private int startLimited(BridgeLimits limits) {
-    limited = startAnotherBridge(testConfig().withLimits(limits), meters);
+    limited = startAnotherBridge(testConfig(limitFlags(limits)), meters);
     return limited.port();
   }
 

@@ -3,10 +3,8 @@ package io.livegate.bridge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.livegate.core.NodeConfig.Security;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Pages of other sites may not open bridge connections with their visitors' browsers; the bridge's own may. */
@@ -39,12 +37,11 @@ class OriginTest extends BridgeTestBase {
 
   @Test
   void configuredOriginsMayConnectAndStarMeansAny() throws IOException {
-    int listed = startAnotherBridge(testConfig().withSecurity(
-        new Security(null, null, null, List.of("https://app.example"), List.of())), meters).port();
+    int listed = startAnotherBridge(testConfig("--allowed-origins", "https://app.example"), meters).port();
     assertTrue(upgrade(listed, "Origin: https://APP.example:443\r\n").startsWith("HTTP/1.1 101"));
     assertTrue(upgrade(listed, "Origin: https://other.example\r\n").startsWith("HTTP/1.1 403"));
 
-    int any = startAnotherBridge(testConfig().withSecurity(new Security(null, null, null, List.of("*"), List.of())));
+    int any = startAnotherBridge(testConfig("--allowed-origins", "*"));
     assertTrue(upgrade(any, "Origin: https://other.example\r\n").startsWith("HTTP/1.1 101"));
   }
 

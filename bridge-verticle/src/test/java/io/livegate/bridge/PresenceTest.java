@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.livegate.core.NodeConfig;
-import io.livegate.core.NodeSettings;
 import io.livegate.testing.BridgeClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -93,7 +90,7 @@ class PresenceTest extends BridgeTestBase {
 
   @Test
   void presenceIsAskedAndFollowedOnlyWhereARegisterWouldBeTakenAndNeverPublishedTo() {
-    int limited = startAnotherBridge(config("--bridge-outbound", "chat\\.open,public\\..+",
+    int limited = startAnotherBridge(testConfig("--bridge-outbound", "chat\\.open,public\\..+",
         "--bridge-inbound", "chat\\..+"), meters).port();
     BridgeClient client = connect(limited);
     for (String address : List.of("presence.chat.closed", "presence.public.news", "presence.", "presence.presence.chat.open")) {
@@ -112,7 +109,7 @@ class PresenceTest extends BridgeTestBase {
 
   @Test
   void beyondTheNodesPresenceBudgetARegisterStandsButIsNotShown() {
-    int tight = startAnotherBridge(config("--max-presence-entries", "1"), meters).port();
+    int tight = startAnotherBridge(testConfig("--max-presence-entries", "1"), meters).port();
     BridgeClient first = connect(tight);
     first.write(register(ROOM, "first"));
     first.ping();
@@ -136,7 +133,7 @@ class PresenceTest extends BridgeTestBase {
     client.register("public.news");
     client.write(new JsonObject().put("type", "send").put("address", "presence.public.news").put("replyAddress", "r"));
     assertEquals(BridgeErrors.ACCESS_DENIED, client.next().getString("body"));
-    int none = startAnotherBridge(config("--presence-addresses", ""), meters).port();
+    int none = startAnotherBridge(testConfig("--presence-addresses", ""), meters).port();
     BridgeClient elsewhere = connect(none);
     elsewhere.write(register(ROOM, "Ann"));
     elsewhere.ping();
@@ -157,13 +154,5 @@ class PresenceTest extends BridgeTestBase {
     JsonObject reply = client.next();
     assertEquals(replyAddress, reply.getString("address"), reply.encode());
     return reply.getJsonObject("body");
-  }
-
-  private static NodeConfig config(String... flags) {
-    String[] all = new String[flags.length + 2];
-    System.arraycopy(flags, 0, all, 0, flags.length);
-    all[flags.length] = "--send-timeout-ms";
-    all[flags.length + 1] = "2000";
-    return NodeSettings.parse(all, Map.of()).config().withListening("127.0.0.1", 0, 0);
   }
 }

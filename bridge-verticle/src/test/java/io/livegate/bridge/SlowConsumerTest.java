@@ -48,7 +48,7 @@ class SlowConsumerTest extends BridgeTestBase {
   @Test
   void aSocketThatDoesNotReadIsDroppedOnceItsQueueIsFullWhileAReadingOneGetsEverythingInOrder() throws IOException {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    BridgeVerticle limited = startAnotherBridge(testConfig().withMaxQueuedBytes(LIMIT).withIdleTimeout(120_000), meters);
+    BridgeVerticle limited = startAnotherBridge(testConfig("--max-queued-bytes", String.valueOf(LIMIT), "--idle-timeout-ms", "120000"), meters);
     int bridgePort = limited.port();
     BridgeClient reader = connect(bridgePort);
     reader.register(ADDRESS);
@@ -83,7 +83,7 @@ class SlowConsumerTest extends BridgeTestBase {
   @Test
   void aSilentSocketThatIsSentToIsGivenSixIdleTimeoutsBeforeItIsClosed() throws IOException {
     long idleMs = 300;
-    BridgeVerticle bridge = startAnotherBridge(testConfig().withIdleTimeout(idleMs), new SimpleMeterRegistry());
+    BridgeVerticle bridge = startAnotherBridge(testConfig("--idle-timeout-ms", String.valueOf(idleMs)), new SimpleMeterRegistry());
     try (RawWireClient busy = new RawWireClient(bridge.port(), 0)) {
       busy.open().register(ADDRESS); // then sends nothing, not even a ping, while updates keep coming
       long silentSince = System.nanoTime(); // the bridge saw the register before it answered: silent at least since

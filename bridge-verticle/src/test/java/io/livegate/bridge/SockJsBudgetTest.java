@@ -41,7 +41,7 @@ class SockJsBudgetTest extends BridgeTestBase {
 
   @Test
   void aSockJsWebSocketThatDoesNotReadIsDroppedWhileAReaderGetsEverythingInOrder() throws IOException {
-    start(testConfig().withMaxQueuedBytes(64 * 1024).withIdleTimeout(120_000));
+    start(testConfig("--max-queued-bytes", "65536", "--idle-timeout-ms", "120000"));
     BridgeClient reader = connect(limited.port());
     reader.register(ADDRESS);
     RawWireClient stalled = session(4096);
@@ -63,8 +63,7 @@ class SockJsBudgetTest extends BridgeTestBase {
 
   @Test
   void aSockJsWebSocketPingFloodThatNeverReadsIsDropped() throws IOException {
-    start(testConfig().withMaxQueuedBytes(64 * 1024).withIdleTimeout(120_000)
-        .withLimits(new BridgeLimits(64, 1_000_000, 100)));
+    start(testConfig(limitFlags(new BridgeLimits(64, 1_000_000, 100), "--max-queued-bytes", "65536", "--idle-timeout-ms", "120000")));
     RawWireClient flood = session(4096);
     for (int i = 0; i < 200_000 && closed(BridgeErrors.CLOSED_MAX_QUEUED_BYTES) == 0; i++) {
       try {
@@ -79,7 +78,7 @@ class SockJsBudgetTest extends BridgeTestBase {
 
   @Test
   void sockJsPingsBeyondTheFrameRateAreNotAnsweredAndTheSessionIsClosed() throws IOException {
-    start(testConfig().withLimits(new BridgeLimits(64, 10, 100)));
+    start(testConfig(limitFlags(new BridgeLimits(64, 10, 100))));
     RawWireClient pinger = session(0);
     pinger.pings(PING_PAYLOAD, 100);
     int pongs = 0;
@@ -102,7 +101,7 @@ class SockJsBudgetTest extends BridgeTestBase {
 
   @Test
   void anUnfinishedSockJsMessageCountsToTheBudget() throws IOException {
-    start(testConfig().withMaxQueuedBytes(16 * 1024)); // below the frame limit: the budget decides
+    start(testConfig("--max-queued-bytes", "16384")); // below the frame limit: the budget decides
     BridgeClient reader = connect(limited.port());
     reader.register(ADDRESS);
     RawWireClient fragments = session(0);

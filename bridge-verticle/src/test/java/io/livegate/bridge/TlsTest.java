@@ -5,7 +5,6 @@ import static io.livegate.testing.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.livegate.core.Addresses;
-import io.livegate.core.NodeConfig.Security;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -21,8 +20,8 @@ class TlsTest extends BridgeTestBase {
   @Test
   void aWssClientIsServedAndAPlainOneIsRefused() throws Exception {
     SelfSignedCertificate certificate = SelfSignedCertificate.create("localhost");
-    int tlsPort = startAnotherBridge(testConfig()
-        .withSecurity(new Security(null, certificate.certificatePath(), certificate.privateKeyPath())));
+    int tlsPort = startAnotherBridge(testConfig("--tls-cert", certificate.certificatePath(),
+        "--tls-key", certificate.privateKeyPath()));
 
     WebSocketClient wss = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
         .setTrustOptions(certificate.trustOptions()).setVerifyHost(false));

@@ -89,9 +89,6 @@ public record NodeConfig(
    * @param addressBytes what one address's history may take (bodies and headers); beyond, its oldest are dropped
    */
   public record History(List<String> addresses, int size, long ttlMs, int maxAddresses, int addressBytes) {
-    /** Keeps nothing, whatever the sizes. */
-    public static final History NONE = new History(List.of(), 1000, 300_000, 1000, 256 * 1024);
-
     public boolean enabled() {
       return !addresses.isEmpty();
     }
@@ -125,8 +122,6 @@ public record NodeConfig(
    *                           many are free, the REST port while more than a quarter as many are (so /health still answers)
    */
   public record HttpLimits(long headerTimeoutMs, long bodyTimeoutMs, int maxUnfinished, int descriptorReserve) {
-    /** No deadline, no cap, no reserve: as before these limits existed. */
-    public static final HttpLimits NONE = new HttpLimits(0, 0, Integer.MAX_VALUE, 0);
   }
 
   /**
@@ -141,7 +136,6 @@ public record NodeConfig(
    */
   public record Security(String apiToken, String tlsCert, String tlsKey, List<String> allowedOrigins,
       List<String> corsOrigins, BrowserTokens browserTokens) {
-    public static final Security NONE = new Security(null, null, null);
 
     /** Same-origin browsers only, no CORS. */
     public Security(String apiToken, String tlsCert, String tlsKey) {
@@ -151,10 +145,6 @@ public record NodeConfig(
     /** Anonymous browsers only. */
     public Security(String apiToken, String tlsCert, String tlsKey, List<String> allowedOrigins, List<String> corsOrigins) {
       this(apiToken, tlsCert, tlsKey, allowedOrigins, corsOrigins, BrowserTokens.NONE);
-    }
-
-    public Security withBrowserTokens(BrowserTokens tokens) {
-      return new Security(apiToken, tlsCert, tlsKey, allowedOrigins, corsOrigins, tokens);
     }
 
     public boolean tls() {
@@ -213,42 +203,14 @@ public record NodeConfig(
     return NodeSettings.defaults();
   }
 
-  /** Listening on {@code host}, its bridge on {@code newBridgePort}, its REST API on {@code newApiPort} (0: any free one). */
+  /**
+   * Listening on {@code host}, its bridge on {@code newBridgePort}, its REST API on {@code newApiPort} (0: any free
+   * one, which no flag can say: what tests need).
+   */
   public NodeConfig withListening(String host, int newBridgePort, int newApiPort) {
     return new NodeConfig(roles, host, newBridgePort, newApiPort, clusterHost, clusterPort, members, clusterName,
         clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
         maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, http,
-        history, nodeName, minClusterSize, presence);
-  }
-
-  public NodeConfig withIdleTimeout(long ms) {
-    return with(ms, maxQueuedBytes, limits, security);
-  }
-
-  public NodeConfig withMaxQueuedBytes(int bytes) {
-    return with(idleTimeoutMs, bytes, limits, security);
-  }
-
-  public NodeConfig withSecurity(Security newSecurity) {
-    return with(idleTimeoutMs, maxQueuedBytes, limits, newSecurity);
-  }
-
-  public NodeConfig withLimits(BridgeLimits bridgeLimits) {
-    return with(idleTimeoutMs, maxQueuedBytes, bridgeLimits, security);
-  }
-
-  public NodeConfig withHttpLimits(HttpLimits httpLimits) {
-    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
-        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleTimeoutMs, maxQueuedBytes, eventBusPort, limits, security, warmUp, httpLimits,
-        history, nodeName, minClusterSize, presence);
-  }
-
-  /** This configuration with the bridge's settings that the {@code with} methods change. */
-  private NodeConfig with(long idleMs, int queuedBytes, BridgeLimits bridgeLimits, Security newSecurity) {
-    return new NodeConfig(roles, httpHost, bridgePort, apiPort, clusterHost, clusterPort, members, clusterName,
-        clusterConfig, inboundPermitted, outboundPermitted, simulatorMinMs, simulatorMaxMs, sendTimeoutMs,
-        maxBodyBytes, maxFrameBytes, idleMs, queuedBytes, eventBusPort, bridgeLimits, newSecurity, warmUp, http,
         history, nodeName, minClusterSize, presence);
   }
 }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.livegate.core.NodeConfig.Security;
 import io.livegate.core.NodeConfig;
+import io.livegate.core.NodeSettings;
 import io.livegate.testing.SettableCluster;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -19,6 +19,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class ApiSecurityTest {
 
   @Test
   void publishSendAndAdminNeedTheServiceTokenWhileReadsDoNot() {
-    start(new Security(TOKEN, null, null));
+    start("--api-token", TOKEN);
     client = WebClient.create(vertx);
 
     for (String path : List.of("/api/publish/chat.lobby", "/api/send/chat.lobby", "/api/admin/drain")) {
@@ -63,7 +64,7 @@ class ApiSecurityTest {
   @Test
   void withACertificateTheApiAnswersHttpsAndAPlainRequestGetsNothing() {
     SelfSignedCertificate certificate = SelfSignedCertificate.create("localhost");
-    start(new Security(null, certificate.certificatePath(), certificate.privateKeyPath()));
+    start("--tls-cert", certificate.certificatePath(), "--tls-key", certificate.privateKeyPath());
 
     client = WebClient.create(vertx, new WebClientOptions().setSsl(true).setTrustOptions(certificate.trustOptions())
         .setVerifyHost(false));
@@ -79,7 +80,7 @@ class ApiSecurityTest {
 
   @Test
   void pagesOfTheConfiguredOriginsMayCallTheApiAndOthersMayNot() {
-    start(new Security(null, null, null, List.of(), List.of("https://app.example")));
+    start("--cors-origins", "https://app.example");
     client = WebClient.create(vertx);
     HttpResponse<Buffer> preflight = await(client.request(io.vertx.core.http.HttpMethod.OPTIONS, port, "127.0.0.1",
         "/api/publish/chat.lobby").putHeader("Origin", "https://app.example")
@@ -94,7 +95,7 @@ class ApiSecurityTest {
 
   @Test
   void withoutCorsOriginsNoPageOfAnotherSiteIsToldItMayRead() {
-    start(Security.NONE);
+    start();
     client = WebClient.create(vertx);
     HttpResponse<Buffer> answer = await(client.get(port, "127.0.0.1", "/health").putHeader("Origin", "https://app.example").send());
     assertEquals(200, answer.statusCode());
@@ -103,15 +104,17 @@ class ApiSecurityTest {
 
   @Test
   void anApiWithoutTokenBoundBeyondLoopbackIsReportedAsOpen() {
-    NodeConfig open = config(Security.NONE);
+    NodeConfig open = config();
     assertNull(RestVerticle.openApiWarning(open, 8081), "loopback only: nobody else reaches it");
     NodeConfig everywhere = open.withListening("0.0.0.0", 0, 0);
     assertTrue(RestVerticle.openApiWarning(everywhere, 8081).startsWith("THE REST API IS OPEN on 0.0.0.0:8081"));
-    assertNull(RestVerticle.openApiWarning(everywhere.withSecurity(new Security(TOKEN, null, null)), 8081));
+    NodeConfig guarded = NodeSettings.parse(new String[] {"--api-token", TOKEN}, Map.of()).config()
+        .withListening("0.0.0.0", 0, 0);
+    assertNull(RestVerticle.openApiWarning(guarded, 8081));
   }
 
-  private void start(Security security) {
-    RestVerticle api = new RestVerticle(config(security), new SettableCluster("self").setMembers(List.of()), registry, () -> true, drains::incrementAndGet);
+  private void start(String... flags) {
+    RestVerticle api = new RestVerticle(config(flags), new SettableCluster("self").setMembers(List.of()), registry, () -> true, drains::incrementAndGet);
     await(vertx.deployVerticle(api));
     port = api.actualPort();
   }
@@ -124,7 +127,8 @@ class ApiSecurityTest {
     assertTrue(response.getHeader("WWW-Authenticate").startsWith("Bearer"));
   }
 
-  private static NodeConfig config(Security security) {
-    return NodeConfig.defaults().withListening("127.0.0.1", 0, 0).withSecurity(security);
+  /** The defaults with these flags, as a user gives them, on loopback and any free port. */
+  private static NodeConfig config(String... flags) {
+    return NodeSettings.parse(flags, Map.of()).config().withListening("127.0.0.1", 0, 0);
   }
 }
