@@ -216,6 +216,10 @@ public final class GatewayNode {
     return vertx.executeBlocking(() -> new HazelcastPresence(vertx, hazelcast, config.presence()), false)
         .map(kept -> {
           presence = kept;
+          FunctionCounter.builder("livegate.presence.batches", kept, HazelcastPresence::batches)
+              .description("writes of this node's presence changes to the cluster's map (each a batch of joins and "
+                  + "leaves)")
+              .register(registry);
           return null;
         });
   }

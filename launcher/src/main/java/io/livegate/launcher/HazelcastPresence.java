@@ -49,6 +49,7 @@ final class HazelcastPresence extends ViewedPresence {
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
   private final IMap<String, HazelcastJsonValue> map;
+  private final PresenceWrites writes;
   private final UUID entryListener;
   private final UUID membershipListener;
   private final UUID lifecycleListener;
@@ -60,6 +61,7 @@ final class HazelcastPresence extends ViewedPresence {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.map = hazelcast.getMap(Addresses.PRESENCE_MAP);
+    this.writes = new PresenceWrites(map);
     this.entryListener = map.addEntryListener(new Changes(), true);
     load();
     this.membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
@@ -81,22 +83,19 @@ final class HazelcastPresence extends ViewedPresence {
     String key = key(address, member.id());
     PresenceView.Held entry = new PresenceView.Held(address, member, localNode());
     own.put(key, entry);
-    try {
-      return Future.fromCompletionStage(map.setAsync(key, value(entry)), vertx.getOrCreateContext());
-    } catch (RuntimeException e) { // the member is shutting down: its entries go with its membership
-      return Future.failedFuture(e);
-    }
+    return writes.put(key, value(entry));
   }
 
   @Override
   public Future<Void> leave(String address, String id) {
     String key = key(address, id);
     own.remove(key);
-    try {
-      return Future.fromCompletionStage(map.removeAsync(key), vertx.getOrCreateContext()).mapEmpty();
-    } catch (RuntimeException e) { // the member is shutting down: its entries go with its membership
-      return Future.failedFuture(e);
-    }
+    return writes.remove(key);
+  }
+
+  /** Batches of this node's changes sent to the cluster's map. */
+  long batches() {
+    return writes.batches();
   }
 
   /** Stops listening; this node's entries go as its browsers close, or with its membership. */

@@ -83,6 +83,31 @@ class PresenceClusterTest {
   }
 
   @Test
+  void aStormOfRegistersReachesTheClusterInBatchesAndEveryNodeListsEachOnce() throws Exception {
+    try (TestCluster cluster = new TestCluster()) {
+      GatewayNode a = cluster.start("bridge,rest");
+      GatewayNode b = cluster.start("bridge,rest");
+      List<BridgeClient> storm = new ArrayList<>();
+      for (int i = 0; i < 40; i++) storm.add(cluster.connect(a));
+      for (int i = 0; i < storm.size(); i++) {
+        for (int k = 0; k < 25; k++) storm.get(i).writeAsync(register("chat.storm." + k, "s" + i));
+      }
+      for (BridgeClient client : storm) client.awaitHandled();
+      eventually("B lists the 40 on each of the 25 rooms", 20, () -> {
+        for (int k = 0; k < 25; k++) {
+          if (listed(cluster, b, "chat.storm." + k) != 40) return false;
+        }
+        return true;
+      });
+      double batches = PrometheusText.value(cluster.get(a, "/metrics").bodyAsString(), "livegate_presence_batches_total");
+      assertTrue(batches < 1000 / 4.0, "1,000 joins in " + batches + " batches");
+      for (BridgeClient client : storm) client.close();
+      eventually("B lists none once they closed", 20, () -> listed(cluster, b, "chat.storm.0") == 0);
+      System.out.println("presence: 1,000 joins in " + batches + " batches");
+    }
+  }
+
+  @Test
   void theRestApiListsOnlyWhatKeepsPresenceAndRefusesBadAddresses() throws Exception {
     try (TestCluster cluster = new TestCluster()) {
       GatewayNode a = cluster.start("bridge,rest");
@@ -95,6 +120,15 @@ class PresenceClusterTest {
       JsonObject empty = cluster.get(a, "/api/presence/" + ROOM).bodyAsJsonObject();
       assertEquals(new JsonObject().put("address", ROOM).put("count", 0).put("members", new JsonArray()).put("more", false),
           empty);
+    }
+  }
+
+  /** How many GET /api/presence/{address} on {@code node} lists. */
+  private static int listed(TestCluster cluster, GatewayNode node, String address) {
+    try {
+      return cluster.get(node, "/api/presence/" + address).bodyAsJsonObject().getInteger("count");
+    } catch (Exception e) {
+      throw new AssertionError(e);
     }
   }
 
