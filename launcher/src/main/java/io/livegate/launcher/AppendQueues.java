@@ -116,7 +116,7 @@ final class AppendQueues {
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
-    answer.whenComplete((stamp, failure) -> answered(address, batch, stamp, failure));
+    HazelcastAnswers.whenDone(answer, (stamp, failure) -> answered(address, batch, stamp, failure));
   }
 
   /**

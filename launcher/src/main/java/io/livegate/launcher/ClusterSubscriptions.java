@@ -214,7 +214,7 @@ final class ClusterSubscriptions {
       long delayMs) {
     Future<Void> sent;
     try {
-      sent = Future.fromCompletionStage(map.putAllAsync(entries), context);
+      sent = HazelcastAnswers.on(context, map.putAllAsync(entries));
     } catch (RuntimeException e) {
       sent = Future.failedFuture(e);
     }

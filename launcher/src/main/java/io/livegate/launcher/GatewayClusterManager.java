@@ -24,6 +24,7 @@ final class GatewayClusterManager extends HazelcastClusterManager {
 
   GatewayClusterManager(Config config) {
     super(config);
+    HazelcastAnswers.install(); // before the member starts: its callbacks on a pool, not a new thread each
   }
 
   @Override

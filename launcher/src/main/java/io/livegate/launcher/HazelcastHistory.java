@@ -103,7 +103,7 @@ final class HazelcastHistory implements PublicationHistory {
   @Override
   public Future<Window> read(String address, long since) {
     Read read = new Read(since, System.currentTimeMillis(), settings.ttlMs());
-    return Future.fromCompletionStage(map.submitToKey(address, read), vertx.getOrCreateContext())
+    return HazelcastAnswers.on(vertx.getOrCreateContext(), map.submitToKey(address, read))
         .map(HazelcastHistory::window);
   }
 

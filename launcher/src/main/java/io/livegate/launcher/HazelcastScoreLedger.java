@@ -71,7 +71,7 @@ final class HazelcastScoreLedger implements ScoreLedger {
   }
 
   private <R> Future<R> step(EntryProcessor<String, LeaderLease, R> processor) {
-    return Future.fromCompletionStage(map.submitToKey(KEY, processor), vertx.getOrCreateContext())
+    return HazelcastAnswers.on(vertx.getOrCreateContext(), map.submitToKey(KEY, processor))
         .timeout(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         // The minority side of a split: no lead there, whoever asks.
         .recover(e -> e instanceof SplitBrainProtectionException

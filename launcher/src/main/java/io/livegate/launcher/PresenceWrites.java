@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /**
@@ -86,16 +89,22 @@ final class PresenceWrites {
         puts.put(key, value);
       }
     });
-    CompletableFuture<?> written;
+    List<CompletionStage<?>> parts = new ArrayList<>(2);
     try {
-      written = CompletableFuture.allOf(
-          puts.isEmpty() ? CompletableFuture.completedFuture(null) : map.putAllAsync(puts).toCompletableFuture(),
-          removals.isEmpty() ? CompletableFuture.completedFuture(null)
-              : map.submitToKeys(removals, new Removal()).toCompletableFuture());
+      if (!puts.isEmpty()) parts.add(map.putAllAsync(puts));
+      if (!removals.isEmpty()) parts.add(map.submitToKeys(removals, new Removal()));
     } catch (RuntimeException e) { // the member is shutting down: its entries go with its membership
-      written = CompletableFuture.failedFuture(e);
+      parts.add(CompletableFuture.failedFuture(e));
     }
-    written.whenComplete((ok, failure) -> written(batch, done, failure, attempt));
+    // Both answered, the first failure if any: on Hazelcast's response thread (HazelcastAnswers), never a new one.
+    AtomicInteger left = new AtomicInteger(parts.size());
+    AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+    for (CompletionStage<?> part : parts) {
+      HazelcastAnswers.whenDone(part, (ok, failure) -> {
+        if (failure != null) firstFailure.compareAndSet(null, failure);
+        if (left.decrementAndGet() == 0) written(batch, done, firstFailure.get(), attempt);
+      });
+    }
   }
 
   private synchronized void written(Map<String, HazelcastJsonValue> batch, List<Promise<Void>> done, Throwable failure,
