@@ -6,6 +6,7 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.partition.PartitionService;
 import io.livegate.core.Addresses;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.PublicationHistory;
@@ -40,6 +41,7 @@ final class HazelcastHistory implements PublicationHistory {
 
   private final Vertx vertx;
   private final IMap<String, AddressHistory> map;
+  private final PartitionService partitions;
   private final NodeConfig.History settings;
   private final List<Pattern> patterns;
   private final AppendQueues appends;
@@ -50,6 +52,7 @@ final class HazelcastHistory implements PublicationHistory {
   HazelcastHistory(Vertx vertx, HazelcastInstance hazelcast, NodeConfig.History settings, MeterRegistry registry) {
     this.vertx = vertx;
     this.map = hazelcast.getMap(Addresses.HISTORY_MAP);
+    this.partitions = hazelcast.getPartitionService();
     this.settings = settings;
     this.patterns = settings.addresses().stream().map(Pattern::compile).toList();
     appends = new AppendQueues(vertx, this::send);
@@ -157,7 +160,8 @@ final class HazelcastHistory implements PublicationHistory {
   /** Counts, off the event loop, the publications in the histories this node holds the primary copy of. */
   private void countEntries() {
     vertx.executeBlocking(() -> {
-      Map<String, Integer> sizes = map.executeOnKeys(map.localKeySet(), new Count());
+      Map<String, Integer> sizes = KeysByPartition.submitToKeys(map, partitions, map.localKeySet(), new Count())
+          .toCompletableFuture().join();
       return sizes.values().stream().mapToLong(Integer::longValue).sum();
     }, false).onSuccess(entriesHeld::set);
   }

@@ -61,7 +61,7 @@ final class HazelcastPresence extends ViewedPresence {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.map = hazelcast.getMap(Addresses.PRESENCE_MAP);
-    this.writes = new PresenceWrites(map);
+    this.writes = new PresenceWrites(map, hazelcast.getPartitionService());
     this.entryListener = map.addEntryListener(new Changes(), true);
     load();
     this.membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipListener() {

@@ -3,6 +3,7 @@ package io.livegate.launcher;
 import com.hazelcast.core.HazelcastJsonValue;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
+import com.hazelcast.partition.PartitionService;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.io.Serializable;
@@ -21,8 +22,8 @@ import java.util.logging.Logger;
 
 /**
  * This node's presence entries on their way to the cluster's map, in batches: the puts of a batch in one
- * {@code putAllAsync}, its removals in one {@code submitToKeys} (Hazelcast groups both by partition: one operation per
- * partition, not per entry), one batch in flight at a time, the next gathering meanwhile. An entry put and removed
+ * {@code putAllAsync} (Hazelcast groups it by partition: one operation per partition, not per entry), its removals
+ * in one {@code submitToKeys} per partition ({@link KeysByPartition}), one batch in flight at a time, the next gathering meanwhile. An entry put and removed
  * before its batch left never reaches the cluster; a later change of a key supersedes an earlier one still waiting.
  * So a storm of registers and closes costs the partition threads a few operations a batch, and the history's
  * appends, which share them, still go through. A batch the cluster refused (a member joining or leaving) is sent
@@ -33,14 +34,16 @@ final class PresenceWrites {
   private static final int MAX_ATTEMPTS = 5;
 
   private final IMap<String, HazelcastJsonValue> map;
+  private final PartitionService partitions;
   /** What waits for the next batch, by key: a value to put, or null to remove. */
   private LinkedHashMap<String, HazelcastJsonValue> waiting = new LinkedHashMap<>();
   private List<Promise<Void>> waiters = new ArrayList<>();
   private boolean inFlight;
   private long batches;
 
-  PresenceWrites(IMap<String, HazelcastJsonValue> map) {
+  PresenceWrites(IMap<String, HazelcastJsonValue> map, PartitionService partitions) {
     this.map = map;
+    this.partitions = partitions;
   }
 
   /** Puts {@code value} at {@code key} with the next batch; completes when that batch is written. */
@@ -92,7 +95,7 @@ final class PresenceWrites {
     List<CompletionStage<?>> parts = new ArrayList<>(2);
     try {
       if (!puts.isEmpty()) parts.add(map.putAllAsync(puts));
-      if (!removals.isEmpty()) parts.add(map.submitToKeys(removals, new Removal()));
+      if (!removals.isEmpty()) parts.add(KeysByPartition.submitToKeys(map, partitions, removals, new Removal()));
     } catch (RuntimeException e) { // the member is shutting down: its entries go with its membership
       parts.add(CompletableFuture.failedFuture(e));
     }

@@ -1,11 +1,8 @@
 package io.livegate.launcher;
 
 import static io.livegate.testing.Await.await;
-import static io.livegate.testing.FreePorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.livegate.core.NodeConfig;
 import io.livegate.core.PublicationHistory.Kept;
@@ -18,7 +15,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -34,20 +30,19 @@ class HazelcastHistoryTest {
   private static final int ADDRESSES = 20;
   private static final int EACH = 50;
   private final Vertx vertx = Vertx.vertx();
-  private final List<HazelcastInstance> members = new ArrayList<>();
+  private final NodeConfig.History settings = NodeConfig.defaults().history();
+  private final LoopbackMembers members = new LoopbackMembers(2,
+      config -> HazelcastSetup.serialization(config.addMapConfig(HazelcastSetup.historyMap(settings))));
 
   @AfterEach
   void stop() throws Exception {
-    members.forEach(HazelcastInstance::shutdown);
+    members.close();
     await(vertx.close(), 10);
   }
 
   @Test
   void everyPublicationKeepsItsOffsetBodyAndHeadersWhenItsPartitionMovesAndItsFirstMemberLeaves() throws Exception {
-    String cluster = "history-" + UUID.randomUUID();
-    int[] ports = {freePort(), freePort()};
-    NodeConfig.History settings = NodeConfig.defaults().history();
-    HazelcastInstance first = member(cluster, ports, 0, settings);
+    HazelcastInstance first = members.start(0);
     HazelcastHistory onFirst = new HazelcastHistory(vertx, first, settings, new SimpleMeterRegistry());
 
     Context context = vertx.getOrCreateContext();
@@ -68,9 +63,8 @@ class HazelcastHistoryTest {
       epochs[k % ADDRESSES] = stamp.epoch();
     }
 
-    HazelcastInstance second = member(cluster, ports, 1, settings);
-    first.shutdown(); // graceful: its partitions, primary copies included, move to the second
-    members.remove(first);
+    HazelcastInstance second = members.start(1);
+    members.stop(first); // graceful: its partitions, primary copies included, move to the second
     HazelcastHistory onSecond = new HazelcastHistory(vertx, second, settings, new SimpleMeterRegistry());
     for (int a = 0; a < ADDRESSES; a++) {
       String address = "chat.room" + a;
@@ -87,21 +81,6 @@ class HazelcastHistoryTest {
     }
     Stamp next = await(on(context, () -> onSecond.append("chat.room0", "{}", null)), 20);
     assertEquals(new Stamp(EACH + 1, epochs[0]), next);
-  }
-
-  private HazelcastInstance member(String cluster, int[] ports, int which, NodeConfig.History settings) {
-    Config config = new Config().setClusterName(cluster);
-    config.getNetworkConfig().setPort(ports[which]).setPortAutoIncrement(false);
-    config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
-    config.getNetworkConfig().getJoin().getMulticastConfig().setEnabled(false);
-    config.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
-    config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true)
-        .addMember("127.0.0.1:" + ports[0]).addMember("127.0.0.1:" + ports[1]);
-    config.setProperty("hazelcast.local.localAddress", "127.0.0.1");
-    config.addMapConfig(HazelcastSetup.historyMap(settings));
-    HazelcastInstance member = Hazelcast.newHazelcastInstance(HazelcastSetup.serialization(config));
-    members.add(member);
-    return member;
   }
 
   private static <T> T on(Context context, Supplier<T> work) throws Exception {
