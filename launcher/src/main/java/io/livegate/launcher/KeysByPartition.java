@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the whole set across the network again. K keys over P partitions cost K × P (P up to 271): a presence batch of
  * 20,000 removals was 5 million hashings on each copy, and held the partition threads, which every append and
  * registration needs too, for seconds (the hostile soak's presence attack, 2026-12-03: 71 % of node A's samples in
- * partition threads, most of them in {@code MultipleEntryOperation} and its backup). Grouped here first, each key is
- * hashed once on the way in and once where it lands.
+ * partition threads, most of them in {@code MultipleEntryOperation} and its backup). Grouped here first, each
+ * partition's operation and its backup get their own keys only: K keys cost K, wherever they fall.
  */
 final class KeysByPartition {
   private KeysByPartition() {
@@ -34,7 +34,9 @@ final class KeysByPartition {
   static <K, V, R> CompletionStage<Map<K, R>> submitToKeys(IMap<K, V> map, PartitionService partitions,
       Collection<K> keys, EntryProcessor<K, V, R> processor) {
     Map<Integer, Set<K>> groups = new HashMap<>();
-    for (K key : keys) groups.computeIfAbsent(partitions.getPartition(key).getPartitionId(), p -> new HashSet<>()).add(key);
+    for (K key : keys) {
+      groups.computeIfAbsent(partitions.getPartition(key).getPartitionId(), p -> new HashSet<>()).add(key);
+    }
     CompletableFuture<Map<K, R>> all = new CompletableFuture<>();
     if (groups.isEmpty()) {
       all.complete(Map.of());

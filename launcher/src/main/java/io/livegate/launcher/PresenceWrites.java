@@ -23,11 +23,11 @@ import java.util.logging.Logger;
 /**
  * This node's presence entries on their way to the cluster's map, in batches: the puts of a batch in one
  * {@code putAllAsync} (Hazelcast groups it by partition: one operation per partition, not per entry), its removals
- * in one {@code submitToKeys} per partition ({@link KeysByPartition}), one batch in flight at a time, the next gathering meanwhile. An entry put and removed
- * before its batch left never reaches the cluster; a later change of a key supersedes an earlier one still waiting.
- * So a storm of registers and closes costs the partition threads a few operations a batch, and the history's
- * appends, which share them, still go through. A batch the cluster refused (a member joining or leaving) is sent
- * again, unless a newer change of its keys is waiting.
+ * in one {@code submitToKeys} per partition ({@link KeysByPartition}), one batch in flight at a time, the next
+ * gathering meanwhile. An entry put and removed before its batch left never reaches the cluster; a later change of a
+ * key supersedes an earlier one still waiting. So a storm of registers and closes costs the partition threads a few
+ * operations a batch, and the history's appends, which share them, still go through. A batch the cluster refused (a
+ * member joining or leaving) is sent again, unless a newer change of its keys is waiting.
  */
 final class PresenceWrites {
   private static final Logger LOG = Logger.getLogger(PresenceWrites.class.getName());

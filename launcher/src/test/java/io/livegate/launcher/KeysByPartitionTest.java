@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 class KeysByPartitionTest {
   private static final String MAP = "keys-by-partition";
   private static final int KEYS = 3_000;
-  private final LoopbackMembers members = new LoopbackMembers(2, config -> config.addMapConfig(new MapConfig(MAP).setBackupCount(1)));
+  private final LoopbackMembers members =
+      new LoopbackMembers(2, config -> config.addMapConfig(new MapConfig(MAP).setBackupCount(1)));
 
   @AfterEach
   void stop() {
@@ -69,8 +70,8 @@ class KeysByPartitionTest {
     assertEquals(values.keySet(), called);
     assertEquals(0, map.size());
     IMap<String, String> onSecond = second.getMap(MAP);
-    eventually("the backups on the second member removed too", 10,
-        () -> onSecond.getLocalMapStats().getBackupEntryCount() == 0 && map.getLocalMapStats().getBackupEntryCount() == 0);
+    eventually("the backups on the second member removed too", 10, () ->
+        onSecond.getLocalMapStats().getBackupEntryCount() == 0 && map.getLocalMapStats().getBackupEntryCount() == 0);
     first.getLifecycleService().terminate(); // kill: the second's backups become the primary copies
     assertEquals(0, onSecond.size());
   }

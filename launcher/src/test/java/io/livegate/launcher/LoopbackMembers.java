@@ -34,7 +34,8 @@ final class LoopbackMembers implements AutoCloseable {
     config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
     config.getNetworkConfig().getJoin().getMulticastConfig().setEnabled(false);
     config.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
-    for (int port : ports) config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true).addMember("127.0.0.1:" + port);
+    config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true);
+    for (int port : ports) config.getNetworkConfig().getJoin().getTcpIpConfig().addMember("127.0.0.1:" + port);
     config.setProperty("hazelcast.local.localAddress", "127.0.0.1");
     configure.accept(config);
     HazelcastInstance member = Hazelcast.newHazelcastInstance(config);
