@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * The history's appends on this node, one queue per address with at most one batch in flight: while a batch is with
@@ -56,6 +57,7 @@ final class AppendQueues {
 
   private final Vertx vertx;
   private final Sender sender;
+  private final Executor sendFrom;
   private final int maxWaiting;
   private final long maxWaitingChars;
   // Guarded by this: appends come from every verticle's event loop.
@@ -71,6 +73,7 @@ final class AppendQueues {
   AppendQueues(Vertx vertx, Sender sender, int maxWaiting, long maxWaitingChars) {
     this.vertx = vertx;
     this.sender = sender;
+    this.sendFrom = HazelcastAnswers.pool();
     this.maxWaiting = maxWaiting;
     this.maxWaitingChars = maxWaitingChars;
   }
@@ -120,28 +123,27 @@ final class AppendQueues {
   }
 
   /**
-   * On the thread that answered: each caller hears on its own context, in the batch's order; the next batch goes
-   * from the first caller's context (an event loop, as every send does).
+   * On the thread that answered: each caller hears on its own context, in the batch's order, and the next batch goes
+   * at once, from Hazelcast's callback pool ({@link HazelcastAnswers#pool}), not from a caller's context. A caller's
+   * event loop is the one writing the publications to its sockets: under load it runs a task tens of milliseconds
+   * after it was given, and waiting for it added that delay to every turn of the address's queue, so to every
+   * publication (the history's (b) in bench/README). Each caller's answer is on its context's queue before the next
+   * batch is sent, so a context still hears its answers in the order of their offsets.
    */
   private void answered(String address, List<Pending> batch, String stamp, Throwable failure) {
     Stamp[] stamps = failure == null ? stamps(stamp, batch.size()) : null;
     Map<Context, List<Integer>> byContext = new LinkedHashMap<>();
     for (int i = 0; i < batch.size(); i++) byContext.computeIfAbsent(batch.get(i).context(), c -> new ArrayList<>()).add(i);
-    boolean first = true;
     for (Map.Entry<Context, List<Integer>> group : byContext.entrySet()) {
-      boolean sendsNext = first;
-      first = false;
       group.getKey().runOnContext(v -> {
-        try {
-          for (int i : group.getValue()) {
-            Promise<Stamp> promise = batch.get(i).promise();
-            if (stamps == null) promise.fail(failure); else promise.complete(stamps[i]);
-          }
-        } finally {
-          if (sendsNext) sendNext(address); // whatever a caller's handler did: the address's queue goes on
+        for (int i : group.getValue()) {
+          Promise<Stamp> promise = batch.get(i).promise();
+          if (stamps == null) promise.fail(failure); else promise.complete(stamps[i]);
         }
       });
     }
+    // Not on the answering thread itself: that may be the partition's own thread (a member alone, no backup).
+    sendFrom.execute(() -> sendNext(address));
   }
 
   /** {@code "offset epoch"}: the first of the batch's consecutive offsets. */

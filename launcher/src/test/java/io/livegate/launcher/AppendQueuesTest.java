@@ -4,6 +4,7 @@ import static io.livegate.testing.Await.await;
 import static io.livegate.testing.Await.eventually;
 import static io.livegate.testing.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,8 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -205,6 +208,39 @@ class AppendQueuesTest {
     assertSame(other, heardTheirs.get(5, TimeUnit.SECONDS));
     assertEquals(new Stamp(3, "ep"), await(theirs, 5));
     assertEquals(new Stamp(1, "ep"), await(first, 5));
+  }
+
+  @Test
+  void theNextBatchDoesNotWaitForABusyCallersContext() throws Exception {
+    AppendQueues queues = queues(100, 1 << 20);
+    List<Future<Stamp>> stamps = on(context, () -> List.of(
+        queues.append("chat.a", 1, "1", null), queues.append("chat.a", 2, "2", null)));
+    CountDownLatch busy = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    context.runOnContext(v -> { // the caller's event loop, busy (say, writing to its sockets)
+      busy.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      assertTrue(busy.await(5, TimeUnit.SECONDS));
+      sent(0).answer.complete("1 ep");
+      eventually("the second batch is sent while the caller's context is busy", 5, () -> sentCount() == 2);
+      assertEquals(List.of("2"), sent(1).bodies());
+      assertFalse(stamps.get(0).isComplete(), "the caller hears on its own context, once it is free");
+    } finally {
+      release.countDown();
+    }
+    List<Integer> heard = new CopyOnWriteArrayList<>();
+    stamps.get(0).onSuccess(s -> heard.add(1));
+    stamps.get(1).onSuccess(s -> heard.add(2));
+    sent(1).answer.complete("2 ep");
+    assertEquals(new Stamp(1, "ep"), await(stamps.get(0), 5));
+    assertEquals(new Stamp(2, "ep"), await(stamps.get(1), 5));
+    assertEquals(List.of(1, 2), heard);
   }
 
   private <T> T on(Context on, Supplier<T> work) throws Exception {
