@@ -9,7 +9,7 @@ import io.livegate.core.HttpGuard;
 import io.livegate.core.NodeConfig.HttpLimits;
 import io.livegate.testing.BridgeClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -123,9 +123,10 @@ class HttpDeadlinesTest extends BridgeTestBase {
     start(new HttpLimits(HEADER_MS, BODY_MS, 100, 0));
     WebSocketClient client = vertx.createWebSocketClient();
     LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
-    // The handler is set on the event loop as the connection completes, before SockJS's open frame is dispatched.
-    WebSocket ws = await(client.connect(guarded, "127.0.0.1", "/eventbus/123/sockjsws/websocket")
-        .onSuccess(socket -> socket.textMessageHandler(frames::add)));
+    // Handlers first: one set as the connect completes can miss SockJS's open frame.
+    ClientWebSocket ws = client.webSocket();
+    ws.textMessageHandler(frames::add);
+    await(ws.connect(guarded, "127.0.0.1", "/eventbus/123/sockjsws/websocket"));
     assertEquals("o", frames.poll(5, TimeUnit.SECONDS));
     Socket slow = open();
     write(slow, "GET / HTTP/1.1\r\n");
