@@ -35,6 +35,7 @@ record BenchOptions(
     int connectTimeoutMs,
     double probeTimeoutS,
     int maxInflight,
+    int publishConnections,
     double maxRuntimeS,
     List<String> localAddresses,
     Map<String, Long> pids,
@@ -82,6 +83,8 @@ record BenchOptions(
         --connect-concurrency, --connect-timeout-ms                            default 32, 10000
         --probe-timeout-s        every client must receive a probe within this        default 15
         --max-inflight           unanswered REST publishes before a publish counts as failed  default 2000
+        --publish-connections    the REST publisher's kept-alive HTTP/1.1 connections (no pipelining): it
+                                 holds at most this many publishes unanswered at once     default 16
         --max-runtime-s          hard limit of the whole run                            default 600
         --local-addresses        source addresses to spread clients over (127.0.0.2,...)
         --pids                   name=PID,... of the nodes: RSS, heap and CPU are reported for these
@@ -110,7 +113,8 @@ record BenchOptions(
         {"mode", "fanout"}, {"rates", "20"}, {"duration", "20"}, {"warmup-s", "0"}, {"warmup-rate", "0"},
         {"stop-loss-pct", "1"}, {"stop-p99-ms", "1000"}, {"drain-s", "5"}, {"straggle-s", "15"},
         {"settle-s", "2"}, {"connect-concurrency", "32"}, {"connect-timeout-ms", "10000"},
-        {"probe-timeout-s", "15"}, {"max-inflight", "2000"}, {"max-runtime-s", "600"},
+        {"probe-timeout-s", "15"}, {"max-inflight", "2000"}, {"publish-connections", "16"},
+        {"max-runtime-s", "600"},
         {"local-addresses", ""}, {"pids", ""}, {"heap", "true"}, {"native-transport", "true"}, {"processes", "1"}, {"payload", "0"},
         {"label", ""}, {"out", ""}, {"client-range", ""}, {"follower", "false"}, {"help", "false"},
     };
@@ -181,6 +185,7 @@ record BenchOptions(
         number(v, "straggle-s", 0, 600), number(v, "settle-s", 0, 600),
         (int) number(v, "connect-concurrency", 1, 100_000), (int) number(v, "connect-timeout-ms", 1, 600_000),
         number(v, "probe-timeout-s", 0, 600), (int) number(v, "max-inflight", 1, 1_000_000),
+        (int) number(v, "publish-connections", 1, 4096),
         number(v, "max-runtime-s", 1, 86_400), list(v.get("local-addresses")), pids(v.get("pids")),
         Boolean.parseBoolean(v.get("heap")), Boolean.parseBoolean(v.get("native-transport")), processes, (int) number(v, "payload", 0, 1_000_000),
         v.get("label"), v.get("out"), rangeStart, rangeCount, Boolean.parseBoolean(v.get("follower")),

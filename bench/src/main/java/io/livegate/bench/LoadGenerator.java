@@ -1,6 +1,7 @@
 package io.livegate.bench;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -233,6 +234,7 @@ public final class LoadGenerator {
     long seq0 = nextSeq;
     nextSeq += count;
     takeHistograms(); // start from empty ones
+    takeAnswerTimes();
     window.from = seq0;
     window.to = seq0 + count;
     long delivered0 = sum(g -> g.delivered.get());
@@ -253,6 +255,7 @@ public final class LoadGenerator {
     Usage after = usage();
     long delivered = sum(g -> g.delivered.get()) - delivered0;
     Histogram[] h = takeHistograms();
+    Histogram answers = takeAnswerTimes();
     long lastDelivery = groups.stream().mapToLong(g -> g.lastDeliveryNanos).max().orElse(0);
     // Missing after the drain: a backlog or dropped? Wait (bounded) for stragglers to tell.
     long straggleUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos((long) (opt.straggleS() * 1000));
@@ -275,6 +278,10 @@ public final class LoadGenerator {
     Results.latencyFields(step, h[0]);
     step.put("publish_lag_max_ms", Results.round(lagNanos / 1e6, 2))
         .put("loadgen_eld_p99_ms", Results.round(h[1].getValueAtPercentile(99) / 1000.0, 2));
+    if (answers != null && answers.getTotalCount() > 0) { // REST: from a publish's scheduled send to its answer
+      step.put("publish_answer_p50_ms", Results.round(answers.getValueAtPercentile(50) / 1000.0, 2))
+          .put("publish_answer_p99_ms", Results.round(answers.getValueAtPercentile(99) / 1000.0, 2));
+    }
     step.mergeIn(before.until(after));
     step.put("rss_end_kb", rssOfNodes())
         .put("late_deliveries", sum(g -> g.late.get()))
@@ -347,6 +354,12 @@ public final class LoadGenerator {
 
   private void publishNow(int channel, long seq) {
     publisher.context().runOnContext(v -> publisher.publish(channel, seq, System.nanoTime()));
+  }
+
+  private Histogram takeAnswerTimes() {
+    Promise<Histogram> taken = Promise.promise();
+    publisher.context().runOnContext(v -> taken.complete(publisher.takeAnswerTimes()));
+    return await(taken.future(), 30);
   }
 
   private Histogram[] takeHistograms() {

@@ -2,6 +2,7 @@ package io.livegate.bench;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import org.HdrHistogram.Histogram;
 
 /**
  * Publishes {@code {"seq":n,"sent":t}} on a channel. Every method but {@link #start} runs on
@@ -22,6 +23,14 @@ interface Publisher {
   int inflight();
 
   long errors();
+
+  /**
+   * On {@link #context()}: the time from each publish's scheduled send to its answer (microseconds) since the last
+   * call, then starts a new one; null for a publisher that is not answered (the event bus).
+   */
+  default Histogram takeAnswerTimes() {
+    return null;
+  }
 
   String firstError();
 

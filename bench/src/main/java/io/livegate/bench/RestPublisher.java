@@ -14,11 +14,10 @@ import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import org.HdrHistogram.Histogram;
 
 /** Publishes through {@code POST /api/publish/{address}} of one node, over kept-alive connections. */
 final class RestPublisher implements Publisher {
-  private static final int CONNECTIONS = 16;
-
   private final BenchOptions opt;
   private final Vertx vertx;
   private final Context context;
@@ -28,13 +27,14 @@ final class RestPublisher implements Publisher {
   private volatile int inflight; // written on the context, read by the main thread while it drains
   private volatile long errors;
   private String firstError;
+  private Histogram answerTimes = new Histogram(ClientGroup.HIGHEST_US, 3); // on the context
 
   private RestPublisher(BenchOptions opt) {
     this.opt = opt;
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(opt.nativeTransport()));
     this.context = vertx.getOrCreateContext();
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-        new PoolOptions().setHttp1MaxSize(CONNECTIONS));
+        new PoolOptions().setHttp1MaxSize(opt.publishConnections()));
     this.targets = new RequestOptions[opt.channels()];
     for (int k = 0; k < targets.length; k++) {
       URI uri = URI.create(opt.publishUrl().replace("{channel}",
@@ -66,6 +66,7 @@ final class RestPublisher implements Publisher {
         .compose(req -> req.send(body))
         .onComplete(r -> {
           inflight--;
+          answerTimes.recordValue(Math.min(ClientGroup.HIGHEST_US, Math.max(0, (System.nanoTime() - sentNanos) / 1000)));
           if (r.failed()) {
             failed(r.cause().getMessage());
           } else {
@@ -83,6 +84,13 @@ final class RestPublisher implements Publisher {
   @Override
   public int inflight() {
     return inflight;
+  }
+
+  @Override
+  public Histogram takeAnswerTimes() {
+    Histogram taken = answerTimes;
+    answerTimes = new Histogram(ClientGroup.HIGHEST_US, 3);
+    return taken;
   }
 
   @Override
