@@ -68,8 +68,13 @@ public final class GatewayNode {
     this.ledger = ledger;
   }
 
-  /** Joins the cluster and deploys the roles; fails with a {@link StartupFailure}. */
+  /**
+   * Joins the cluster and deploys the roles; fails with a {@link StartupFailure}. A node whose roles fail leaves the
+   * cluster first: its Vert.x is closed by the time the failure is told, so the answer is a promise of no context (one
+   * of the node's would have its event loop gone, and the failure would be lost, the process exiting 0).
+   */
   public static Future<GatewayNode> start(NodeConfig config) {
+    Promise<GatewayNode> started = Promise.promise();
     try {
       checkPortsFree(config);
       long startedAt = System.currentTimeMillis();
@@ -79,38 +84,56 @@ public final class GatewayNode {
           .setPreferNativeTransport(true)
           .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()).setPort(config.eventBusPort()))
           .setMetricsOptions(NodeMetrics.options());
-      return Vertx.builder().with(options).withClusterManager(manager).withMetrics(new MicrometerMetricsFactory(registry))
+      Vertx.builder().with(options).withClusterManager(manager).withMetrics(new MicrometerMetricsFactory(registry))
           .buildClustered()
-          .recover(e -> Future.failedFuture(new StartupFailure("could not join the cluster: " + e.getMessage(),
+          .onFailure(e -> started.fail(new StartupFailure("could not join the cluster: " + e.getMessage(),
               StartupFailure.FAILED, e)))
-          .compose(vertx -> {
-            HazelcastInstance hazelcast = manager.getHazelcastInstance();
-            // The node id is the Hazelcast member's UUID: the id every member sees in the membership.
-            // (Vert.x's own node id is another UUID in vertx-hazelcast 5.)
-            NodeLog.nodeJoined(hazelcast.getCluster().getLocalMember().getUuid().toString());
-            FunctionCounter.builder("livegate.cluster.subscription.batches", manager,
-                    GatewayClusterManager::subscriptionBatches)
-                .description("writes of this node's event-bus consumers to the cluster's subscriptions (each a batch of "
-                    + "registrations and removals)")
-                .register(registry);
-            FunctionCounter.builder("livegate.cluster.subscription.retries", manager,
-                    GatewayClusterManager::subscriptionRetries)
-                .description("batches of this node's consumers sent to the cluster's subscriptions again, after the "
-                    + "cluster refused them while a member joined or left")
-                .register(registry);
-            PublicationHistory history = config.history().enabled()
-                ? new HazelcastHistory(vertx, hazelcast, config.history(), registry)
-                : PublicationHistory.NONE;
-            GatewayNode node = new GatewayNode(config, vertx,
-                new HazelcastClusterView(hazelcast, config.minClusterSize()), registry, history,
-                new HazelcastScoreLedger(vertx, hazelcast));
-            return node.keepPresence(hazelcast).compose(v -> node.deployRoles()).recover(e -> node.close().transform(closed -> Future.failedFuture(e)));
+          .onSuccess(vertx -> {
+            GatewayNode node;
+            try {
+              node = joined(config, vertx, manager, registry);
+            } catch (RuntimeException e) {
+              vertx.close().onComplete(closed -> started.fail(e));
+              return;
+            }
+            node.keepPresence(manager.getHazelcastInstance()).compose(v -> node.deployRoles()).onComplete(deployed -> {
+              if (deployed.succeeded()) {
+                started.complete(node);
+              } else {
+                node.close().onComplete(closed -> started.fail(deployed.cause()));
+              }
+            });
           });
     } catch (StartupFailure e) {
-      return Future.failedFuture(e);
+      started.tryFail(e);
     } catch (NodeSettings.BadSetting e) {
-      return Future.failedFuture(new StartupFailure(e.getMessage(), StartupFailure.USAGE, e));
+      started.tryFail(new StartupFailure(e.getMessage(), StartupFailure.USAGE, e));
     }
+    return started.future();
+  }
+
+  /** The node, once its Vert.x has joined the cluster: its id, its meters, its history. */
+  private static GatewayNode joined(NodeConfig config, Vertx vertx, GatewayClusterManager manager,
+      PrometheusMeterRegistry registry) {
+    HazelcastInstance hazelcast = manager.getHazelcastInstance();
+    // The node id is the Hazelcast member's UUID: the id every member sees in the membership.
+    // (Vert.x's own node id is another UUID in vertx-hazelcast 5.)
+    NodeLog.nodeJoined(hazelcast.getCluster().getLocalMember().getUuid().toString());
+    FunctionCounter.builder("livegate.cluster.subscription.batches", manager,
+            GatewayClusterManager::subscriptionBatches)
+        .description("writes of this node's event-bus consumers to the cluster's subscriptions (each a batch of "
+            + "registrations and removals)")
+        .register(registry);
+    FunctionCounter.builder("livegate.cluster.subscription.retries", manager,
+            GatewayClusterManager::subscriptionRetries)
+        .description("batches of this node's consumers sent to the cluster's subscriptions again, after the "
+            + "cluster refused them while a member joined or left")
+        .register(registry);
+    PublicationHistory history = config.history().enabled()
+        ? new HazelcastHistory(vertx, hazelcast, config.history(), registry)
+        : PublicationHistory.NONE;
+    return new GatewayNode(config, vertx, new HazelcastClusterView(hazelcast, config.minClusterSize()), registry,
+        history, new HazelcastScoreLedger(vertx, hazelcast));
   }
 
   public String nodeId() {

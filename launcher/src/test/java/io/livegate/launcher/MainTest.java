@@ -2,13 +2,18 @@ package io.livegate.launcher;
 
 import static io.livegate.testing.FreePorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The launcher as an operator meets it: a separate JVM, its exit code and what it prints. */
 class MainTest {
@@ -33,6 +38,24 @@ class MainTest {
       assertEquals("livegate: port " + port + " (--bridge-port, bridge) is already in use on 127.0.0.1",
           run.stderr().strip());
     }
+  }
+
+  /**
+   * A role that fails once the node has joined (here the bridge, given a certificate that is no PEM): the node leaves
+   * the cluster, says why in one line and exits 1. Its Vert.x is closed by then, so the failure must not wait for one
+   * of its event loops to be told.
+   */
+  @Test
+  void aRoleThatFailsAfterJoiningIsReportedWithOneLineAndExitCode1(@TempDir Path dir) throws Exception {
+    Path garbage = Files.writeString(dir.resolve("not-a-pem.txt"), "not a certificate\n");
+    int clusterPort = freePort();
+    Run run = main("--http-host", "127.0.0.1", "--bridge-port", String.valueOf(freePort()), "--api-port",
+        String.valueOf(freePort()), "--cluster-host", "127.0.0.1", "--cluster-port", String.valueOf(clusterPort),
+        "--members", "127.0.0.1:" + clusterPort, "--cluster-name", "main-test-" + UUID.randomUUID(),
+        "--tls-cert", garbage.toString(), "--tls-key", garbage.toString());
+    assertEquals(1, run.exitCode(), run.stderr());
+    assertTrue(run.stderr().strip().startsWith("livegate: the bridge did not start: "), run.stderr());
+    assertFalse(run.stderr().contains("\tat "), "no stack trace: " + run.stderr());
   }
 
   @Test
