@@ -19,15 +19,29 @@ const running = new Set();
 process.on('exit', () => { for (const child of running) child.kill('SIGKILL'); });
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(128 + os.constants.signals[signal]));
 
-/** A port free on 127.0.0.1 now (the OS picks it). */
+const handedOut = new Set();
+
+/**
+ * A port free on 127.0.0.1 now, below the kernel's ephemeral range (32768 and up on Linux): one of that range, free
+ * when handed out, can be taken by a starting node's outgoing connection before the node binds it.
+ */
 export async function freePort() {
-  return new Promise((resolve, reject) => {
+  for (let tries = 0; tries < 1000; tries++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port in 20000-31999');
+}
+
+function bindable(port) {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
