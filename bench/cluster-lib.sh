@@ -16,6 +16,8 @@ NODE_JAVA_OPTS=${NODE_JAVA_OPTS:--Xms72m -Xmx1g -Xmn64m -XX:TrimNativeHeapInterv
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms1g -Xmx1g -Xmn700m -XX:+UseParallelGC}
 # More options for every node (say, NODE_ARGS="--warm-up false" to compare with and without the warm-up).
 NODE_ARGS=${NODE_ARGS:-}
+# More options for every generator run (say, GEN_ARGS="--publish-connections 64").
+GEN_ARGS=${GEN_ARGS:-}
 PORT_BASE=${PORT_BASE:-18080}     # node i: bridge PORT_BASE + 2(i-1), REST API one above
 CLUSTER_PORT=${CLUSTER_PORT:-5801}
 CLUSTER_NAME=livegate-bench-$$
@@ -96,6 +98,6 @@ gen() { # label args...: one generator run, bounded
   # shellcheck disable=SC2086
   timeout 420 java $BENCH_JAVA_OPTS -jar "$BENCH_JAR" --urls "$WS_URLS" --publish-url "$PUBLISH_URL" \
     --cluster-name "$CLUSTER_NAME" --cluster-port "$CLUSTER_PORT" --pids "$NODE_PIDS" \
-    --label "$label" --out "$OUT" --max-runtime-s 400 "$@" >/dev/null 2>>"$LOGS/generator.log" \
+    --label "$label" --out "$OUT" --max-runtime-s 400 "$@" $GEN_ARGS >/dev/null 2>>"$LOGS/generator.log" \
     || echo "  $label failed (exit $?; see $LOGS/generator.log)" >&2
 }
