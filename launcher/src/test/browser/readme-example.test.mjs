@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startBalancer } from './support/balancer.mjs';
-import { launchBrowser, openPage } from './support/browser.mjs';
+import { closeAll, launchBrowser, openPage } from './support/browser.mjs';
 import { planCluster, postJson, sleep, startNode } from './support/nodes.mjs';
 
 const README = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../README.md');
@@ -43,9 +43,8 @@ describe('the README\'s live-bus.js example', () => {
   after(() => stop());
 
   async function stop() {
-    if (browser) await browser.close();
     if (balancer) await balancer.close();
-    if (cluster) await cluster.stop();
+    await closeAll(browser, cluster);
   }
 
   it('runs as written: live lines, then after a cut the missed ones once each, in order, and the count', async () => {

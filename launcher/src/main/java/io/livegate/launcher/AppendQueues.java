@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 
 /**
  * The history's appends on this node, one queue per address with at most one batch in flight: while a batch is with
@@ -57,7 +56,6 @@ final class AppendQueues {
 
   private final Vertx vertx;
   private final Sender sender;
-  private final Executor sendFrom;
   private final int maxWaiting;
   private final long maxWaitingChars;
   // Guarded by this: appends come from every verticle's event loop.
@@ -73,7 +71,6 @@ final class AppendQueues {
   AppendQueues(Vertx vertx, Sender sender, int maxWaiting, long maxWaitingChars) {
     this.vertx = vertx;
     this.sender = sender;
-    this.sendFrom = HazelcastAnswers.pool();
     this.maxWaiting = maxWaiting;
     this.maxWaitingChars = maxWaitingChars;
   }
@@ -123,12 +120,12 @@ final class AppendQueues {
   }
 
   /**
-   * On the thread that answered: each caller hears on its own context, in the batch's order, and the next batch goes
-   * at once, from Hazelcast's callback pool ({@link HazelcastAnswers#pool}), not from a caller's context. A caller's
-   * event loop is the one writing the publications to its sockets: under load it runs a task tens of milliseconds
-   * after it was given, and waiting for it added that delay to every turn of the address's queue, so to every
-   * publication (the history's (b) in bench/README). Each caller's answer is on its context's queue before the next
-   * batch is sent, so a context still hears its answers in the order of their offsets.
+   * On the thread that answered: each caller hears on its own context, in the batch's order, and the next batch, if
+   * any waits, goes at once from Hazelcast's callback pool ({@link HazelcastAnswers#pool}), not from a caller's
+   * context. A caller's event loop is the one writing the publications to its sockets: under load it runs a task tens
+   * of milliseconds after it was given, and waiting for it added that delay to every turn of the address's queue, so
+   * to every publication (the history's (b) in bench/README). Each caller's answer is on its context's queue before
+   * the next batch is sent, so a context still hears its answers in the order of their offsets.
    */
   private void answered(String address, List<Pending> batch, String stamp, Throwable failure) {
     Stamp[] stamps = failure == null ? stamps(stamp, batch.size()) : null;
@@ -142,8 +139,9 @@ final class AppendQueues {
         }
       });
     }
-    // Not on the answering thread itself: that may be the partition's own thread (a member alone, no backup).
-    sendFrom.execute(() -> sendNext(address));
+    List<Pending> next = nextBatch(address);
+    // Sent not from the answering thread itself: that may be the partition's own thread (a member alone, no backup).
+    if (next != null) HazelcastAnswers.pool().execute(() -> send(address, next));
   }
 
   /** {@code "offset epoch"}: the first of the batch's consecutive offsets. */
@@ -156,13 +154,14 @@ final class AppendQueues {
     return stamps;
   }
 
-  private void sendNext(String address) {
+  /** What waits for the address, as its next batch; null (and the address no longer in flight) if nothing does. */
+  private List<Pending> nextBatch(String address) {
     List<Pending> batch = new ArrayList<>();
     synchronized (this) {
       ArrayDeque<Pending> queue = waiting.get(address);
       if (queue.isEmpty()) {
         waiting.remove(address);
-        return;
+        return null;
       }
       long chars = 0;
       while (!queue.isEmpty() && batch.size() < MAX_BATCH
@@ -175,6 +174,6 @@ final class AppendQueues {
       }
       batches++;
     }
-    send(address, batch);
+    return batch;
   }
 }

@@ -2,6 +2,7 @@ package io.livegate.launcher.ops;
 
 import static io.livegate.testing.Await.await;
 import static io.livegate.testing.Await.eventually;
+import static io.livegate.testing.FreePorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,7 +51,7 @@ class HungNodeIT {
     Path jar = JarNode.jarUnderTest();
     Path logs = Path.of("target", "ops-it-hung", UUID.randomUUID().toString().substring(0, 8));
     String clusterName = "hung-it-" + UUID.randomUUID();
-    List<Integer> ports = List.of(Ports.free(), Ports.free(), Ports.free());
+    List<Integer> ports = List.of(freePort(), freePort(), freePort());
     List<String> members = ports.stream().map(p -> "127.0.0.1:" + p).toList();
     List<String> simulator = new ArrayList<>(COMMON);
     List<String> noSimulator = new ArrayList<>(COMMON);

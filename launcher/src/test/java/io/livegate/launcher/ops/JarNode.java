@@ -1,5 +1,7 @@
 package io.livegate.launcher.ops;
 
+import static io.livegate.testing.FreePorts.freePort;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -66,8 +68,8 @@ final class JarNode implements AutoCloseable {
 
   static JarNode launch(Path jar, Path logDir, String name, String clusterName, int clusterPort, List<String> members,
       List<String> settings) throws Exception {
-    int bridgePort = Ports.free();
-    int apiPort = Ports.free();
+    int bridgePort = freePort();
+    int apiPort = freePort();
     Path log = logDir.resolve(name + ".log");
     Files.createDirectories(logDir);
     List<String> command = new ArrayList<>(List.of(

@@ -1,5 +1,7 @@
 package io.livegate.launcher.ops;
 
+import static io.livegate.testing.FreePorts.freePort;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -34,7 +36,7 @@ final class Nginx implements AutoCloseable {
   static Nginx start(Path folder, List<Integer> bridgePorts) throws Exception {
     Path runDir = folder.toAbsolutePath();
     Files.createDirectories(runDir);
-    int port = Ports.free();
+    int port = freePort();
     Path config = runDir.resolve("nginx.conf");
     Files.writeString(config, render(port, runDir, bridgePorts));
     Process process = new ProcessBuilder(BINARY.toString(), "-p", runDir.toString(), "-c", config.toString(),

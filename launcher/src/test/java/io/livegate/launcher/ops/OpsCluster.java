@@ -1,6 +1,7 @@
 package io.livegate.launcher.ops;
 
 import static io.livegate.testing.Await.eventually;
+import static io.livegate.testing.FreePorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.client.HazelcastClient;
@@ -53,7 +54,7 @@ final class OpsCluster implements AutoCloseable {
         "these tests need Debian's nginx at /usr/sbin/nginx: scripts/test.sh installs it (apt-get install -y nginx)");
     String clusterName = "ops-it-" + UUID.randomUUID();
     List<Integer> ports = new ArrayList<>();
-    for (int i = 0; i < names.size(); i++) ports.add(Ports.free());
+    for (int i = 0; i < names.size(); i++) ports.add(freePort());
     List<String> members = ports.stream().map(p -> "127.0.0.1:" + p).toList();
     List<JarNode> started = new ArrayList<>();
     try {
@@ -95,7 +96,7 @@ final class OpsCluster implements AutoCloseable {
 
   /** A new node that joins the live ones (it does not yet get browsers: {@link #routeTo}). */
   JarNode add(String name) throws Exception {
-    int port = Ports.free();
+    int port = freePort();
     List<String> members = new ArrayList<>(live().stream().map(n -> "127.0.0.1:" + n.clusterPort).toList());
     members.add("127.0.0.1:" + port);
     JarNode node = JarNode.start(jar, workDir, name, clusterName, port, members, settings);

@@ -2,6 +2,7 @@ package io.livegate.launcher.ops;
 
 import static io.livegate.testing.Await.await;
 import static io.livegate.testing.Await.eventually;
+import static io.livegate.testing.FreePorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,7 +49,7 @@ class PresenceIT {
     Path jar = JarNode.jarUnderTest();
     Path logs = Path.of("target", "ops-it-presence", UUID.randomUUID().toString().substring(0, 8));
     String clusterName = "presence-it-" + UUID.randomUUID();
-    List<Integer> ports = List.of(Ports.free(), Ports.free(), Ports.free());
+    List<Integer> ports = List.of(freePort(), freePort(), freePort());
     List<String> members = ports.stream().map(p -> "127.0.0.1:" + p).toList();
     a = started(JarNode.launch(jar, logs, "node-a", clusterName, ports.get(0), members, SETTINGS));
     eventually("node A answers /health", 60, a::answers);

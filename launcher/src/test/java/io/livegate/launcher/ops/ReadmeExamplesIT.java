@@ -1,5 +1,6 @@
 package io.livegate.launcher.ops;
 
+import static io.livegate.testing.FreePorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -53,13 +54,13 @@ class ReadmeExamplesIT {
         + "(mvn package from the root builds it before the launcher)");
     Path logs = Path.of("target", "ops-it-readme");
     String clusterName = "readme-" + UUID.randomUUID();
-    List<Integer> clusterPorts = List.of(Ports.free(), Ports.free(), Ports.free());
+    List<Integer> clusterPorts = List.of(freePort(), freePort(), freePort());
     List<String> members = clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList();
     Process service = null;
     try (JarNode one = JarNode.start(jar(), logs, "node1", clusterName, clusterPorts.get(0), members, List.of());
          JarNode two = JarNode.start(jar(), logs, "node2", clusterName, clusterPorts.get(1), members, List.of())) {
       service = new ProcessBuilder(java(), "-Xmx128m", "-jar", SERVICE_JAR.toString(), "--cluster-name", clusterName,
-          "--members", String.join(",", members), "--cluster-port", String.valueOf(Ports.free()))
+          "--members", String.join(",", members), "--cluster-port", String.valueOf(freePort()))
           .redirectErrorStream(true).redirectOutput(logs.resolve("quote-service.log").toFile()).start();
       Map<Integer, Integer> ports = new HashMap<>(Map.of(8080, one.bridgePort, 8081, one.apiPort, 8082, two.bridgePort,
           8083, two.apiPort));
